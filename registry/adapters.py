@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+
+from registry.mail import send_templated_mail
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        # Accounts are created by invitation only: experts through an accepted application,
+        # unit members through a verified request or a colleague's invitation.
+        return False
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # allauth's messages (verification, password reset) go through the same queue as ours,
+        # so a failing e-mail provider delays them instead of losing them.
+        user = context.get("user")
+        language = getattr(user, "preferred_language", None) if user is not None else None
+        context = {**context, "current_site": context.get("current_site")}
+        send_templated_mail(template_prefix, [email], context, language=language, urgent=True)

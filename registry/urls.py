@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+
+from registry import views
+
+# The admin signs in through allauth too, so MFA and rate limits apply to it.
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
+
+urlpatterns = [
+    path("", views.front, name="front"),
+    path("become-an-expert/", views.become_expert, name="become-expert"),
+    path("request-an-expert/", views.request_expert, name="request-expert"),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("healthz/", views.healthz, name="healthz"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("home/", views.home, name="home"),
+    path("home/role/", views.switch_role, name="switch-role"),
+    path("home/expert/", views.expert_home, name="expert-home"),
+    path("home/unit/", views.unit_home, name="unit-home"),
+    path("home/coordinator/", views.coordinator_home, name="coordinator-home"),
+    path("home/manager/", views.manager_home, name="manager-home"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]
