@@ -91,7 +91,7 @@ class User(AbstractUser):
 
     def requires_mfa(self) -> bool:
         # Coordinators, managers and admins see many people's personal data.
-        return self.is_staff or self.is_superuser or self.staff_roles.exists()
+        return self.is_superuser or bool({Role.COORDINATOR, Role.MANAGER, Role.ADMIN} & set(self.roles()))
 
 
 class Region(models.Model):

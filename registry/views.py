@@ -43,7 +43,8 @@ def role_required(role: Role) -> Callable[[View], View]:
         def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.has_role(role):
                 raise PermissionDenied
-            request.session[ACTIVE_ROLE_SESSION_KEY] = role.value
+            if request.session.get(ACTIVE_ROLE_SESSION_KEY) != role.value:
+                request.session[ACTIVE_ROLE_SESSION_KEY] = role.value
             return view(request, *args, **kwargs)
 
         return wrapped

@@ -1,0 +1,207 @@
+"""Browser tests: a real Chromium driven through Playwright against pytest-django's live server.
+
+Every page a browser test opens goes through `visit()` (or `sign_in()`, which uses it), so each one
+is checked with axe-core (WCAG 2.0/2.1 A and AA), for horizontal scrolling at 360 px and for exactly
+one <h1>. Only the Django admin, which is third-party, is exempt (`audit=False`).
+
+Without Chromium or Playwright the whole directory is skipped with one reason; set
+REQUIRE_BROWSER=1 (as CI does) to turn that into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from django.core.cache import cache
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page, Response
+    from pytest_django.live_server_helper import LiveServer
+
+# Playwright's sync API runs an asyncio event loop in this thread; without this the Django ORM
+# (used by the fixtures that create personas) refuses to run here.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    # The test network is closed: stop Chromium's own background connections.
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LANGUAGES = ["fi", "sv", "en"]
+MOBILE_VIEWPORT = {"width": 360, "height": 740}
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+PageFactory = Callable[..., "Page"]
+
+
+def _missing_browser() -> str | None:
+    """Why browser tests cannot run here, or None when they can."""
+    try:
+        import axe_playwright_python  # noqa: F401
+        import playwright.sync_api  # noqa: F401
+    except ImportError as error:
+        return f"Playwright or axe-playwright-python is not installed ({error.name})"
+    if not (os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)) and not shutil.which("chromium"):
+        return f"Chromium is not installed at {CHROMIUM}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    reason = _missing_browser()
+    if reason is not None:
+        message = f"browser tests need Chromium and Playwright: {reason}"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{message} (REQUIRE_BROWSER=1)", pytrace=False)
+        # Raised in a session fixture, so pytest -ra folds every skip into this one line.
+        pytest.skip(message)
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(db: None) -> None:
+    """The database cache outlives the per-test flush: reset allauth's rate-limit counters and its
+    record of used TOTP codes so one test's sign-ins cannot lock out the next test."""
+    cache.clear()
+
+
+@pytest.fixture
+def new_context(browser: Browser, live_server: LiveServer) -> Iterator[Callable[..., BrowserContext]]:
+    """Open browser contexts (mobile viewport, language cookie) that are closed after the test.
+
+    The browser's own locale stays at Playwright's default (en-US), so the language a page shows
+    comes from the `django_language` cookie alone."""
+    contexts: list[BrowserContext] = []
+
+    def factory(language: str = "fi", **options: Any) -> BrowserContext:
+        options.setdefault("viewport", MOBILE_VIEWPORT)
+        context = browser.new_context(base_url=live_server.url, **options)
+        context.set_default_timeout(10_000)
+        context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        contexts.append(context)
+        return context
+
+    yield factory
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context: Callable[..., BrowserContext]) -> PageFactory:
+    """`page(language="fi", **context_options)` gives a fresh page in its own context."""
+
+    def factory(language: str = "fi", **options: Any) -> Page:
+        return new_context(language, **options).new_page()
+
+    return factory
+
+
+def assert_accessible(page: Page) -> None:
+    """Run axe-core on the current page and fail with a readable list of WCAG A/AA violations.
+
+    axe-playwright-python injects axe.min.js with `page.evaluate(source)`. That goes through the
+    DevTools protocol (Runtime.evaluate), which the page's Content-Security-Policy
+    (`script-src 'self'`) does not govern; CSP only restricts scripts the page itself loads or
+    evals. So the real CSP stays on – no bypass_csp context and no <script> tag (which the CSP
+    would block) is needed – and axe checks the page exactly as users get it.
+    """
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
+    violations = results.response["violations"]
+    if not violations:
+        return
+    lines = [f"axe found {len(violations)} accessibility violation(s) on {page.url}:"]
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} – {violation['helpUrl']}")
+        for node in violation["nodes"]:
+            target = " ".join(str(part) for part in node["target"])
+            summary = " ".join(node.get("failureSummary", "").split())
+            lines.append(f"    {target}: {summary}")
+    pytest.fail("\n".join(lines), pytrace=False)
+
+
+def check_page(page: Page) -> None:
+    """The checks every page of ours must pass: axe, no sideways scrolling at 360 px, one <h1>."""
+    assert_accessible(page)
+    scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= inner_width, f"{page.url} scrolls sideways: {scroll_width}px content in {inner_width}px"
+    headings = page.locator("h1").count()
+    assert headings == 1, f"{page.url} has {headings} <h1> elements, expected exactly one"
+
+
+def assert_ok(response: Response | None, url: str) -> None:
+    assert response is not None, f"no response for {url}"
+    assert response.status < 400, f"{url} answered {response.status}"
+
+
+def visit(page: Page, url: str, *, audit: bool = True) -> Response:
+    """Open `url` (relative to the live server), require a non-error status and check the page."""
+    response = page.goto(url)
+    assert_ok(response, url)
+    assert response is not None
+    if audit:
+        check_page(page)
+    return response
+
+
+def submit(page: Page, form_selector: str, *, audit: bool = True) -> Response:
+    """Click the submit button of the form in <main> matching `form_selector`, wait for the
+    resulting page and check it."""
+    form = page.locator(f"main {form_selector}")
+    with page.expect_navigation() as navigation:
+        form.locator("button[type=submit], input[type=submit]").first.click()
+    response = navigation.value
+    assert_ok(response, page.url)
+    assert response is not None
+    if audit:
+        check_page(page)
+    return response
+
+
+def fresh_totp_code() -> str:
+    """A code valid for at least a few more seconds (allauth allows no clock tolerance)."""
+    from allauth.mfa import app_settings
+
+    from tests.conftest import totp_code
+
+    left = app_settings.TOTP_PERIOD - time.time() % app_settings.TOTP_PERIOD
+    if left < 3:
+        time.sleep(left + 0.1)
+    return totp_code()
+
+
+def sign_in(
+    page: Page, live_server: LiveServer, email: str, password: str, totp: bool = False, *, audit_landing: bool = True
+) -> Response:
+    """Sign in through the real login form (and the TOTP form when `totp`), checking each page.
+
+    Returns the response of the page the user lands on; that page is checked too unless
+    `audit_landing` is False (the Django admin).
+    """
+    visit(page, f"{live_server.url}/accounts/login/")
+    page.fill("main input[name=login]", email)
+    page.fill("main input[name=password]", password)
+    response = submit(page, "form:has(input[name=password])", audit=audit_landing or totp)
+    if totp:
+        assert page.url.startswith(f"{live_server.url}/accounts/2fa/authenticate/"), page.url
+        page.fill("main input[name=code]", fresh_totp_code())
+        response = submit(page, "form:has(input[name=code])", audit=audit_landing)
+    return response

@@ -1,0 +1,75 @@
+"""E-mail is rendered in the recipient's language and delivered by a background task that retries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from registry.mail import send_templated_mail
+
+pytestmark = pytest.mark.django_db
+
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "email"]}}
+
+
+def run_worker() -> None:
+    call_command("db_worker", batch=True, queue_name="*", startup_delay=False, verbosity=0)
+
+
+def test_failed_send_is_retried_and_delivers_exactly_once(
+    settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.TASKS = DB_TASKS
+    # A real SMTP connection to a closed port: the provider is "down".
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    context = {"user": None, "password_reset_url": "https://example.test/reset", "current_site": None}
+    with django_capture_on_commit_callbacks(execute=True):
+        send_templated_mail("account/email/password_reset_key", ["a@example.test"], context, language="fi")
+    assert DBTaskResult.objects.count() == 1
+
+    run_worker()
+    assert mail.outbox == []
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs["kwargs"]["attempt"] == 2
+    assert retry.run_after > timezone.now()
+
+    # The provider is back and the retry's time has come.
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now() - timedelta(seconds=1))
+    run_worker()
+    run_worker()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["a@example.test"]
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(settings: Any) -> None:
+    from django.db import transaction
+
+    settings.TASKS = DB_TASKS
+    with pytest.raises(RuntimeError), transaction.atomic():
+        send_templated_mail("account/email/password_reset_key", ["a@example.test"], {"password_reset_url": "x"})
+        raise RuntimeError
+    assert DBTaskResult.objects.count() == 0
+
+
+@pytest.mark.parametrize(("language", "word"), [("fi", "salasana"), ("sv", "lösenord"), ("en", "password")])
+def test_message_is_rendered_in_recipients_language(
+    language: str, word: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        send_templated_mail(
+            "account/email/password_reset_key",
+            ["a@example.test"],
+            {"password_reset_url": "https://example.test/reset", "user": None},
+            language=language,
+        )
+    message = mail.outbox[0]
+    assert word in (message.subject + message.body).lower()

@@ -1,0 +1,115 @@
+"""Every URL pattern, every persona: who may reach what.
+
+A new URL pattern without a row here fails `test_every_url_pattern_has_a_row`.
+Outcomes per persona, in PERSONAS order: a status code, or `login` for a redirect to sign-in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+PERSONAS = [
+    "anonymous",
+    "expert",
+    "other_expert",
+    "unit_member",
+    "other_unit_member",
+    "coordinator",
+    "manager",
+    "admin",
+]
+
+#  name: (kwargs, "anonymous expert other_expert unit other_unit coordinator manager admin")
+ROWS: dict[str, tuple[dict[str, Any], str]] = {
+    # Public pages
+    "front": ({}, "200 200 200 200 200 200 200 200"),
+    "become-expert": ({}, "200 200 200 200 200 200 200 200"),
+    "request-expert": ({}, "200 200 200 200 200 200 200 200"),
+    "accessibility": ({}, "200 200 200 200 200 200 200 200"),
+    "privacy": ({}, "200 200 200 200 200 200 200 200"),
+    "healthz": ({}, "200 200 200 200 200 200 200 200"),
+    "set_language": ({}, "405 405 405 405 405 405 405 405"),  # POST only
+    # Home routing and role homes
+    "home": ({}, "login 302 302 302 302 302 302 302"),
+    "switch-role": ({}, "login 405 405 405 405 405 405 405"),  # POST only
+    "expert-home": ({}, "login 200 200 403 403 403 403 403"),
+    "unit-home": ({}, "login 403 403 200 200 403 403 403"),
+    "coordinator-home": ({}, "login 403 403 403 403 200 403 403"),
+    "manager-home": ({}, "login 403 403 403 403 403 200 403"),
+    # allauth: entrance pages send signed-in users home; account pages need a login.
+    "account_login": ({}, "200 302 302 302 302 302 302 302"),
+    "account_logout": ({}, "302 200 200 200 200 200 200 200"),
+    "account_inactive": ({}, "200 200 200 200 200 200 200 200"),
+    "account_signup": ({}, "200 302 302 302 302 302 302 302"),  # closed: explains invitations
+    "account_reauthenticate": ({}, "login 200 200 200 200 200 200 200"),
+    "account_email": ({}, "login 200 200 200 200 200 200 200"),
+    "account_email_verification_sent": ({}, "200 200 200 200 200 200 200 200"),
+    "account_change_password": ({}, "login 200 200 200 200 200 200 200"),
+    "account_set_password": ({}, "login 302 302 302 302 302 302 302"),
+    "account_reset_password": ({}, "200 200 200 200 200 200 200 200"),
+    "account_confirm_login_code": ({}, "302 302 302 302 302 302 302 302"),  # login by code is off
+    "account_confirm_email": ({"key": "no-such-key"}, "200 200 200 200 200 200 200 200"),
+    "account_reset_password_from_key_done": ({}, "200 200 200 200 200 200 200 200"),
+    "account_reset_password_from_key": ({"uidb36": "zz", "key": "bad-key"}, "200 200 200 200 200 200 200 200"),
+    "account_reset_password_done": ({}, "200 200 200 200 200 200 200 200"),
+    "mfa_index": ({}, "login 200 200 200 200 200 200 200"),
+    "mfa_authenticate": ({}, "302 302 302 302 302 302 302 302"),  # only mid-login
+    "mfa_reauthenticate": ({}, "login 302 302 302 302 200 200 200"),
+    "mfa_activate_totp": ({}, "login 302 302 302 302 302 302 302"),  # asks to reauthenticate, or TOTP is on
+    "mfa_deactivate_totp": ({}, "login 404 404 404 404 302 302 302"),
+    "mfa_view_recovery_codes": ({}, "login 404 404 404 404 404 404 404"),
+    "mfa_generate_recovery_codes": ({}, "login 302 302 302 302 302 302 302"),
+    "mfa_download_recovery_codes": ({}, "login 404 404 404 404 404 404 404"),
+    "usersessions_list": ({}, "login 200 200 200 200 200 200 200"),
+    # Django admin: one row stands for the whole admin namespace (checked by its index). Non-staff go
+    # to the admin's login page, which itself sits behind allauth's login (so MFA applies).
+    "admin:*": ({}, "302 302 302 302 302 302 302 200"),
+}
+
+
+def _walk(patterns: list[Any], namespace: str | None = None) -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace
+            full = f"{namespace}:{inner}" if namespace and inner else inner or namespace
+            yield from _walk(pattern.url_patterns, full)
+        elif isinstance(pattern, URLPattern):
+            if namespace == "admin":
+                yield "admin:*"
+            else:
+                assert pattern.name, f"URL pattern {pattern.pattern} has no name"
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+
+def test_every_url_pattern_has_a_row() -> None:
+    names = set(_walk(get_resolver().url_patterns))
+    missing = sorted(names - ROWS.keys())
+    stale = sorted(ROWS.keys() - names)
+    assert not missing, f"Add rows for these URL names: {missing}"
+    assert not stale, f"These rows name no URL: {stale}"
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+def test_personas_reach_what_they_should(name: str, personas: dict[str, Any]) -> None:
+    kwargs, outcomes = ROWS[name]
+    url = reverse("admin:index" if name == "admin:*" else name, kwargs=kwargs)
+    expected = dict(zip(PERSONAS, outcomes.split(), strict=True))
+    wrong = {}
+    for persona, outcome in expected.items():
+        client = Client()
+        user = personas[persona]
+        if user is not None:
+            client.force_login(user)
+        response = client.get(url)
+        if outcome == "login":
+            ok = response.status_code == 302 and "/accounts/login/" in response["Location"]
+        else:
+            ok = response.status_code == int(outcome)
+        if not ok:
+            wrong[persona] = (outcome, response.status_code, response.get("Location", ""))
+    assert not wrong, f"{url}: persona -> (expected, got, location): {wrong}"
