@@ -170,6 +170,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",
+    # Our own public forms use allauth's limiter too (shared database cache).
+    "expert_application": env_str("RATE_LIMIT_EXPERT_APPLICATION", "5/h/ip"),
 }
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -245,6 +247,19 @@ CONTENT_SECURITY_POLICY = (
 
 # Minors need a guardian's consent recorded by a coordinator (DESIGN.md §4).
 GUARDIAN_CONSENT_UNDER_AGE = env_int("GUARDIAN_CONSENT_UNDER_AGE", 18)
+# Consents last a year; experts are reminded a month before they run out.
+CONSENT_VALID_DAYS = env_int("CONSENT_VALID_DAYS", 365)
+CONSENT_REMINDER_DAYS = env_int("CONSENT_REMINDER_DAYS", 30)
+# Retention: after the registry consent is withdrawn, after an erasure request (a grace period
+# for second thoughts), and for rejected applications.
+RETENTION_DAYS_AFTER_WITHDRAWAL = env_int("RETENTION_DAYS_AFTER_WITHDRAWAL", 90)
+ERASURE_GRACE_DAYS = env_int("ERASURE_GRACE_DAYS", 7)
+REJECTED_APPLICATION_RETENTION_DAYS = env_int("REJECTED_APPLICATION_RETENTION_DAYS", 30)
+# Invitation links (allauth password-reset keys) stop working after this many seconds.
+PASSWORD_RESET_TIMEOUT = env_int("INVITATION_LINK_SECONDS", 60 * 60 * 24 * 3)
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 LOGGING = {
     "version": 1,
