@@ -1,14 +1,230 @@
-"""The expert as a person. The foundation keeps only what sign-in and home routing need;
-consent, availability and applications arrive with the expert-registry issue."""
+"""The expert as a person: profile, consent, availability, applications, erasure."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Region
+from registry.mail import send_templated_mail
+from registry.models import AuditEvent, Municipality, Region, Unit
+
+
+class InvalidTransition(Exception):
+    pass
+
+
+# Lookup tables: fixed vocabularies whose labels come from the translation catalogue. They are
+# rows (not JSON lists) so that the registry list and matching can filter on them in SQL.
+
+
+class Theme(models.Model):
+    class Code(models.TextChoices):
+        FOSTER_CARE = "foster_care", _("Foster care")
+        RESIDENTIAL_CARE = "residential_care", _("Residential care")
+        AFTERCARE = "aftercare", _("Aftercare")
+        OPEN_CARE = "open_care", _("Open-care child protection")
+        SUBSTANCE_ABUSE = "substance_abuse", _("Substance abuse in the family")
+        MENTAL_HEALTH = "mental_health", _("Mental health")
+        SCHOOL_SUPPORT = "school_support", _("School and learning support")
+        DOMESTIC_VIOLENCE = "domestic_violence", _("Violence in the family")
+        CHILD_PLACED = "child_placed", _("A child placed outside the home")
+        DISABILITY = "disability", _("Disability or long-term illness")
+        MIGRATION = "migration", _("Migrant background")
+        SIBLINGS = "siblings", _("Siblings in care")
+
+    code = models.CharField(_("code"), max_length=40, choices=Code.choices, unique=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
+
+    def __str__(self) -> str:
+        return str(self.Code(self.code).label)
+
+
+class EngagementRole(models.Model):
+    class Code(models.TextChoices):
+        SPEAKER = "speaker", _("Speaker")
+        PANELLIST = "panellist", _("Panellist")
+        WORKING_GROUP = "working_group", _("Working-group member")
+        REFLECTOR = "reflector", _("Listener and reflector")
+        CO_TRAINER = "co_trainer", _("Co-trainer")
+        MATERIAL_REVIEWER = "material_reviewer", _("Material reviewer")
+        VISITOR = "visitor", _("Institution visitor")
+        INTERVIEWEE = "interviewee", _("Interviewee or evaluator")
+
+    code = models.CharField(_("code"), max_length=40, choices=Code.choices, unique=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("engagement role")
+        verbose_name_plural = _("engagement roles")
+
+    def __str__(self) -> str:
+        return str(self.Code(self.code).label)
+
+
+class Language(models.Model):
+    class Code(models.TextChoices):
+        FI = "fi", _("Finnish")
+        SV = "sv", _("Swedish")
+        EN = "en", _("English")
+        SE = "se", _("Northern Sami")
+        RU = "ru", _("Russian")
+        UK = "uk", _("Ukrainian")
+        AR = "ar", _("Arabic")
+        SO = "so", _("Somali")
+        FSL = "fse", _("Finnish Sign Language")
+
+    code = models.CharField(_("code"), max_length=8, choices=Code.choices, unique=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+
+    def __str__(self) -> str:
+        return str(self.Code(self.code).label)
+
+
+class Training(models.Model):
+    class Code(models.TextChoices):
+        BASIC = "basic", _("Experience-expert basic training")
+        SPEAKING = "speaking", _("Telling your own story safely")
+        CO_TRAINING = "co_training", _("Co-trainer training")
+        MATERIAL_REVIEW = "material_review", _("Material review and plain language")
+
+    code = models.CharField(_("code"), max_length=40, choices=Code.choices, unique=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("training")
+        verbose_name_plural = _("trainings")
+
+    def __str__(self) -> str:
+        return str(self.Code(self.code).label)
+
+
+PARTS_OF_DAY = 3
+
+
+class PartOfDay(models.IntegerChoices):
+    MORNING = 0, _("Morning")
+    AFTERNOON = 1, _("Afternoon")
+    EVENING = 2, _("Evening")
+
+
+WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday")]
+
+
+def availability_bit(weekday: int, part: int) -> int:
+    """The weekly pattern is 21 bits: weekday (Mon=0) × part of day."""
+    return 1 << (weekday * PARTS_OF_DAY + part)
+
+
+def adult_from(birth_year: int, birth_month: int | None) -> dt.date:
+    """The first day on which we know for sure the person is of age.
+
+    We keep only the birth year and, optionally, the month (data minimisation), so we are
+    conservative: without the month a person counts as a minor until the year after they turn 18.
+    """
+    age = settings.GUARDIAN_CONSENT_UNDER_AGE
+    if birth_month is None:
+        return dt.date(birth_year + age + 1, 1, 1)
+    if birth_month == 12:
+        return dt.date(birth_year + age + 1, 1, 1)
+    return dt.date(birth_year + age, birth_month + 1, 1)
+
+
+class ConsentPurpose(models.TextChoices):
+    REGISTRY = "registry", _("Being in the registry")
+    CONTACT = "contact", _("Being contacted with offers")
+    PHOTO = "photo", _("Showing my photo")
+    QUOTE = "quote", _("Quoting my words in materials")
+    RECORDING = "recording", _("Recording and streaming")
+
+
+REQUIRED_PURPOSES = (ConsentPurpose.REGISTRY, ConsentPurpose.CONTACT)
+
+
+class ExpertProfileQuerySet(models.QuerySet["ExpertProfile"]):
+    def in_regions(self, regions: models.QuerySet[Region] | None) -> ExpertProfileQuerySet:
+        return self if regions is None else self.filter(home_region__in=regions)
+
+    def not_erased(self) -> ExpertProfileQuerySet:
+        return self.filter(erased_at__isnull=True)
+
+    def minors(self, on: dt.date | None = None) -> ExpertProfileQuerySet:
+        """Possibly under age on the given day (see `adult_from`)."""
+        on = on or timezone.localdate()
+        age = settings.GUARDIAN_CONSENT_UNDER_AGE
+        # Born in the year that makes them `age` this year: minor until the month after their birth month.
+        this_year = Q(birth_year=on.year - age) & (Q(birth_month__isnull=True) | Q(birth_month__gte=on.month))
+        return self.filter(Q(birth_year__gt=on.year - age) | this_year)
+
+    def with_current_consent(self, purpose: str, on: dt.datetime | None = None) -> ExpertProfileQuerySet:
+        """Experts whose latest own decision for the purpose is a given, unexpired consent to the current text."""
+        on = on or timezone.now()
+        latest = ConsentRecord.objects.filter(expert=OuterRef("pk"), purpose=purpose, given_by=ConsentRecord.By.SELF)
+        latest = latest.order_by("-at", "-pk")
+        current_text = ConsentText.objects.current_for(purpose, on)
+        return self.filter(
+            Exists(
+                ConsentRecord.objects.filter(
+                    pk=models.Subquery(latest.values("pk")[:1]),
+                    action=ConsentRecord.Action.GIVEN,
+                    expires_at__gt=on,
+                    text__version__gte=models.Subquery(current_text.values("version")[:1]),
+                )
+            )
+        )
+
+    def with_guardian_consent(self, on: dt.datetime | None = None) -> ExpertProfileQuerySet:
+        on = on or timezone.now()
+        latest = ConsentRecord.objects.filter(
+            expert=OuterRef("pk"), purpose=ConsentPurpose.REGISTRY, given_by=ConsentRecord.By.GUARDIAN
+        ).order_by("-at", "-pk")
+        return self.filter(
+            Exists(
+                ConsentRecord.objects.filter(
+                    pk=models.Subquery(latest.values("pk")[:1]),
+                    action=ConsentRecord.Action.GIVEN,
+                    expires_at__gt=on,
+                )
+            )
+        )
+
+    def consent_current(self, on: dt.datetime | None = None) -> ExpertProfileQuerySet:
+        """May be offered work: registry and contact consents current, and a guardian's if a minor."""
+        on = on or timezone.now()
+        qs = self.with_current_consent(ConsentPurpose.REGISTRY, on).with_current_consent(ConsentPurpose.CONTACT, on)
+        minors = ExpertProfile.objects.minors(timezone.localdate(on)).values("pk")
+        return qs.filter(~Q(pk__in=minors) | Q(pk__in=ExpertProfile.objects.with_guardian_consent(on).values("pk")))
+
+    def available_on(self, day: dt.date, part: int | None = None) -> ExpertProfileQuerySet:
+        """Active, not on a break or away on that day, and the weekly pattern has that part of the
+        day (any part when `part` is None)."""
+        parts = [part] if part is not None else list(PartOfDay.values)
+        bit = 0
+        for each in parts:
+            bit |= availability_bit(day.weekday(), each)
+        away = AvailabilityException.objects.filter(expert=OuterRef("pk"), start_date__lte=day, end_date__gte=day)
+        return (
+            self.filter(status=ExpertProfile.Status.ACTIVE)
+            .filter(Q(pause_until__isnull=True) | Q(pause_until__lt=day))
+            .annotate(_slot=F("weekly_availability").bitand(bit))
+            .filter(_slot__gt=0)
+            .exclude(Exists(away))
+        )
 
 
 class ExpertProfile(models.Model):
@@ -25,21 +241,495 @@ class ExpertProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="expert_profile", verbose_name=_("user")
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("I take part as"), max_length=10, choices=Kind.choices)
     display_name = models.CharField(
         _("display name"), max_length=80, help_text=_("A pseudonym is fine. This is the name units see.")
     )
+    phone = models.CharField(_("phone number"), max_length=40, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
+    birth_month = models.PositiveSmallIntegerField(
+        _("birth month"),
+        null=True,
+        blank=True,
+        help_text=_("Optional. Helps us know when you no longer need a guardian's consent."),
+    )
+    languages = models.ManyToManyField(Language, blank=True, related_name="+", verbose_name=_("languages"))
     home_region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("home region")
     )
+    travel_regions = models.ManyToManyField(
+        Region, blank=True, related_name="+", verbose_name=_("regions I can travel to")
+    )
+    remote_ok = models.BooleanField(_("I can take part remotely"), default=True)
+    themes = models.ManyToManyField(
+        Theme, blank=True, related_name="experts", verbose_name=_("themes from my own experience")
+    )
+    avoid_topics = models.ManyToManyField(
+        Theme, blank=True, related_name="avoided_by", verbose_name=_("topics I do not want to talk about")
+    )
+    roles = models.ManyToManyField(
+        EngagementRole, blank=True, related_name="+", verbose_name=_("what I would like to do")
+    )
+    avoid_units = models.ManyToManyField(
+        Unit, blank=True, related_name="+", verbose_name=_("units I must never be sent to")
+    )
+    avoid_municipalities = models.ManyToManyField(
+        Municipality, blank=True, related_name="+", verbose_name=_("municipalities I must never be sent to")
+    )
+    bio = models.TextField(_("short introduction"), max_length=600, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="photos/", blank=True)
+    trainings = models.ManyToManyField(Training, blank=True, related_name="+", verbose_name=_("trainings completed"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.APPLICANT)
+    coordinator_notes = models.TextField(_("coordinator's private notes"), blank=True)
+    weekly_availability = models.PositiveIntegerField(_("weekly availability"), default=0)
+    pause_until = models.DateField(_("on a break until"), null=True, blank=True)
+    monthly_cap = models.PositiveSmallIntegerField(_("at most this many engagements a month"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    erasure_requested_at = models.DateTimeField(_("erasure requested at"), null=True, blank=True)
+    erase_after = models.DateTimeField(_("to be erased after"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+    renewal_requested_at = models.DateTimeField(_("asked to renew consents at"), null=True, blank=True)
+
+    objects = ExpertProfileQuerySet.as_manager()
 
     class Meta:
-        ordering = ["display_name"]
+        ordering = ["display_name", "pk"]
         verbose_name = _("expert profile")
         verbose_name_plural = _("expert profiles")
 
     def __str__(self) -> str:
         return self.display_name
+
+    # Age and consent ------------------------------------------------------------------------
+
+    def is_minor(self, on: dt.date | None = None) -> bool:
+        if self.birth_year is None:
+            return False
+        return (on or timezone.localdate()) < adult_from(self.birth_year, self.birth_month)
+
+    def consent_states(self, on: dt.datetime | None = None) -> dict[str, ConsentState]:
+        return consent_states_for(self, list(self.consent_records.select_related("text")), on)
+
+    def is_consent_current(self, on: dt.datetime | None = None) -> bool:
+        states = self.consent_states(on)
+        if not all(states[p].is_current for p in REQUIRED_PURPOSES):
+            return False
+        if self.is_minor(timezone.localdate(on) if on else None):
+            return self.guardian_consent(on) is not None
+        return True
+
+    def guardian_consent(self, on: dt.datetime | None = None) -> ConsentRecord | None:
+        on = on or timezone.now()
+        latest = (
+            self.consent_records.filter(purpose=ConsentPurpose.REGISTRY, given_by=ConsentRecord.By.GUARDIAN)
+            .order_by("-at", "-pk")
+            .first()
+        )
+        if latest and latest.action == ConsentRecord.Action.GIVEN and latest.expires_at and latest.expires_at > on:
+            return latest
+        return None
+
+    @transaction.atomic
+    def give_consent(self, purpose: str, *, by_user: Any = None) -> ConsentRecord:
+        text = ConsentText.objects.current_for(purpose).first()
+        if text is None:
+            raise InvalidTransition(f"No consent text for {purpose}")
+        record = ConsentRecord.objects.create(
+            expert=self,
+            purpose=purpose,
+            text=text,
+            action=ConsentRecord.Action.GIVEN,
+            given_by=ConsentRecord.By.SELF,
+            expires_at=timezone.now() + dt.timedelta(days=settings.CONSENT_VALID_DAYS),
+            recorded_by=by_user,
+        )
+        if purpose == ConsentPurpose.REGISTRY and self.erase_after and not self.erasure_requested_at:
+            # Back in the registry: the erasure scheduled by the withdrawal is off.
+            self.erase_after = None
+            self.save(update_fields=["erase_after", "updated_at"])
+        return record
+
+    @transaction.atomic
+    def withdraw_consent(self, purpose: str, *, by_user: Any = None) -> ConsentRecord:
+        latest_text = ConsentText.objects.current_for(purpose).first()
+        record = ConsentRecord.objects.create(
+            expert=self,
+            purpose=purpose,
+            text=latest_text,
+            action=ConsentRecord.Action.WITHDRAWN,
+            given_by=ConsentRecord.By.SELF,
+            recorded_by=by_user,
+        )
+        if purpose == ConsentPurpose.REGISTRY:
+            # Out of matching at once; erased after the retention period unless they come back.
+            self.erase_after = timezone.now() + dt.timedelta(days=settings.RETENTION_DAYS_AFTER_WITHDRAWAL)
+            self.save(update_fields=["erase_after", "updated_at"])
+        return record
+
+    def record_guardian_consent(
+        self, *, guardian_name: str, relation: str, method: str, given_on: dt.date, recorded_by: Any
+    ) -> ConsentRecord:
+        text = ConsentText.objects.current_for(ConsentPurpose.REGISTRY).first()
+        given_at = timezone.make_aware(dt.datetime.combine(given_on, dt.time(12)))
+        return ConsentRecord.objects.create(
+            expert=self,
+            purpose=ConsentPurpose.REGISTRY,
+            text=text,
+            action=ConsentRecord.Action.GIVEN,
+            given_by=ConsentRecord.By.GUARDIAN,
+            guardian_name=guardian_name,
+            guardian_relation=relation,
+            guardian_method=method,
+            at=given_at,
+            # A guardian's consent lasts until the expert comes of age, at most the normal period.
+            expires_at=min(
+                given_at + dt.timedelta(days=settings.CONSENT_VALID_DAYS),
+                timezone.make_aware(dt.datetime.combine(adult_from(self.birth_year, self.birth_month), dt.time()))
+                if self.birth_year
+                else given_at + dt.timedelta(days=settings.CONSENT_VALID_DAYS),
+            ),
+            recorded_by=recorded_by,
+        )
+
+    def photo_visible(self) -> bool:
+        return bool(self.photo) and self.consent_states()[ConsentPurpose.PHOTO].is_current
+
+    # Availability ------------------------------------------------------------------------------
+
+    def is_available(self, weekday: int, part: int) -> bool:
+        return bool(self.weekly_availability & availability_bit(weekday, part))
+
+    # Erasure ------------------------------------------------------------------------------------
+
+    @transaction.atomic
+    def request_erasure(self, request: Any = None) -> None:
+        now = timezone.now()
+        for purpose in ConsentPurpose.values:
+            if self.consent_states()[purpose].is_current:
+                self.withdraw_consent(purpose, by_user=self.user)
+        self.erasure_requested_at = now
+        self.erase_after = now + dt.timedelta(days=settings.ERASURE_GRACE_DAYS)
+        self.save(update_fields=["erasure_requested_at", "erase_after", "updated_at"])
+        AuditEvent.record(request, AuditEvent.Action.ERASE, self, "requested by the expert")
+
+    @transaction.atomic
+    def erase(self, request: Any = None) -> None:
+        """Remove personal data and keep only the anonymous facts statistics need
+        (kind, home region, status history dates)."""
+        if self.photo:
+            self.photo.delete(save=False)
+        user = self.user
+        user.email = f"erased-{user.pk}@invalid.invalid"
+        user.first_name = ""
+        user.last_name = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save()
+        user.emailaddress_set.all().delete()
+        user.authenticator_set.all().delete()
+        self.display_name = str(_("Erased expert"))
+        self.phone = ""
+        self.birth_year = None
+        self.birth_month = None
+        self.bio = ""
+        self.photo = ""
+        self.coordinator_notes = ""
+        self.status = self.Status.LEAVING
+        self.weekly_availability = 0
+        self.pause_until = None
+        self.erased_at = timezone.now()
+        self.save()
+        for field in [
+            "languages",
+            "travel_regions",
+            "themes",
+            "avoid_topics",
+            "roles",
+            "avoid_units",
+            "avoid_municipalities",
+            "trainings",
+        ]:
+            getattr(self, field).clear()
+        self.exceptions.all().delete()
+        self.consent_records.update(guardian_name="", guardian_relation="", guardian_method="")
+        Application.objects.filter(profile=self).delete()
+        AuditEvent.record(request, AuditEvent.Action.ERASE, self, "personal data erased")
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    purpose: str
+    record: ConsentRecord | None
+    status: str  # "current", "expired", "renew", "withdrawn", "none"
+
+    @property
+    def is_current(self) -> bool:
+        return self.status == "current"
+
+    @property
+    def label(self) -> str:
+        return str(CONSENT_STATUS_LABELS[self.status])
+
+
+CONSENT_STATUS_LABELS = {
+    "current": _("Given"),
+    "expired": _("Expired"),
+    "renew": _("Needs renewal"),
+    "withdrawn": _("Withdrawn"),
+    "none": _("Not given"),
+}
+
+
+def consent_states_for(
+    expert: ExpertProfile, records: list[ConsentRecord], on: dt.datetime | None = None
+) -> dict[str, ConsentState]:
+    """Derive the current state of each purpose from the expert's own (append-only) records."""
+    on = on or timezone.now()
+    current_versions = ConsentText.objects.current_versions(on)
+    # Consents given as a minor are renewed in the expert's own name once they come of age.
+    came_of_age = adult_from(expert.birth_year, expert.birth_month) if expert.birth_year else None
+    if came_of_age and came_of_age > timezone.localdate(on):
+        came_of_age = None
+    states: dict[str, ConsentState] = {}
+    for purpose in ConsentPurpose.values:
+        own = [r for r in records if r.purpose == purpose and r.given_by == ConsentRecord.By.SELF and r.at <= on]
+        latest = max(own, key=lambda r: (r.at, r.pk), default=None)
+        if latest is None:
+            status = "none"
+        elif latest.action == ConsentRecord.Action.WITHDRAWN:
+            status = "withdrawn"
+        elif latest.expires_at is not None and latest.expires_at <= on:
+            status = "expired"
+        elif latest.text is None or latest.text.version < current_versions.get(purpose, 0):
+            status = "renew"
+        elif came_of_age and timezone.localdate(latest.at) < came_of_age:
+            status = "renew"
+        else:
+            status = "current"
+        states[purpose] = ConsentState(purpose, latest, status)
+    return states
+
+
+class ConsentTextQuerySet(models.QuerySet["ConsentText"]):
+    def current_for(self, purpose: str, on: dt.datetime | None = None) -> ConsentTextQuerySet:
+        return self.filter(purpose=purpose, valid_from__lte=on or timezone.now()).order_by("-version")
+
+    def current_versions(self, on: dt.datetime | None = None) -> dict[str, int]:
+        rows = self.filter(valid_from__lte=on or timezone.now()).values("purpose").annotate(v=models.Max("version"))
+        return {row["purpose"]: row["v"] for row in rows}
+
+
+class ConsentText(models.Model):
+    """What the expert agrees to, versioned; a new version asks everyone to renew."""
+
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    version = models.PositiveSmallIntegerField(_("version"))
+    text_fi = models.TextField(_("text in Finnish"))
+    text_sv = models.TextField(_("text in Swedish"))
+    text_en = models.TextField(_("text in English"))
+    valid_from = models.DateTimeField(_("valid from"), default=timezone.now)
+
+    objects = ConsentTextQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["purpose", "-version"]
+        constraints = [models.UniqueConstraint(fields=["purpose", "version"], name="consenttext_unique_version")]
+        verbose_name = _("consent text")
+        verbose_name_plural = _("consent texts")
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} v{self.version}"
+
+    @property
+    def text(self) -> str:
+        language = (get_language() or "fi")[:2]
+        return {"sv": self.text_sv, "en": self.text_en}.get(language) or self.text_fi
+
+
+class ConsentRecord(models.Model):
+    """Append-only: each row is one decision. The current state is derived from the latest."""
+
+    class Action(models.TextChoices):
+        GIVEN = "given", _("Given")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class By(models.TextChoices):
+        SELF = "self", _("The expert")
+        GUARDIAN = "guardian", _("Guardian, recorded by the coordinator")
+
+    expert = models.ForeignKey(ExpertProfile, on_delete=models.CASCADE, related_name="consent_records")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    text = models.ForeignKey(ConsentText, on_delete=models.PROTECT, null=True, related_name="+")
+    action = models.CharField(_("decision"), max_length=10, choices=Action.choices)
+    given_by = models.CharField(_("given by"), max_length=10, choices=By.choices, default=By.SELF)
+    guardian_name = models.CharField(_("guardian's name"), max_length=120, blank=True)
+    guardian_relation = models.CharField(_("relation to the expert"), max_length=80, blank=True)
+    guardian_method = models.CharField(_("how the consent was given"), max_length=120, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["expert", "purpose", "given_by", "at"])]
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()}: {self.get_action_display()} {self.at:%Y-%m-%d}"
+
+
+class AvailabilityException(models.Model):
+    """Dates when the expert is away, e.g. "away 3–14 March"."""
+
+    expert = models.ForeignKey(ExpertProfile, on_delete=models.CASCADE, related_name="exceptions")
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"))
+    note = models.CharField(_("note"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["start_date"]
+        verbose_name = _("away period")
+        verbose_name_plural = _("away periods")
+
+    def __str__(self) -> str:
+        return f"{self.start_date}–{self.end_date}"
+
+
+class ApplicationQuerySet(models.QuerySet["Application"]):
+    def waiting(self) -> ApplicationQuerySet:
+        return self.filter(status=Application.Status.NEW)
+
+    def in_regions(self, regions: models.QuerySet[Region] | None) -> ApplicationQuerySet:
+        return self if regions is None else self.filter(region__in=regions)
+
+
+class Application(models.Model):
+    """The public "become an expert" form, reviewed by a coordinator."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("Waiting for review")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    name = models.CharField(_("name"), max_length=120)
+    email = models.EmailField(_("e-mail address"))
+    phone = models.CharField(_("phone number"), max_length=40, blank=True)
+    kind = models.CharField(_("I would take part as"), max_length=10, choices=ExpertProfile.Kind.choices)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"))
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("wellbeing area"))
+    languages = models.ManyToManyField(Language, related_name="+", verbose_name=_("languages"))
+    roles = models.ManyToManyField(
+        EngagementRole, blank=True, related_name="+", verbose_name=_("what I would like to do")
+    )
+    message = models.TextField(_("tell us a little about yourself"), max_length=2000, blank=True)
+    language = models.CharField(_("language of the form"), max_length=8, default="fi")
+    privacy_acknowledged_at = models.DateTimeField(_("privacy notice acknowledged at"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
+    coordinator_note = models.TextField(_("coordinator's note"), blank=True)
+    created_at = models.DateTimeField(_("received at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    profile = models.OneToOneField(
+        ExpertProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="application"
+    )
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.created_at:%Y-%m-%d})"
+
+    def accept(self, *, by: Any) -> ExpertProfile:
+        """Create the account and profile (status applicant) and invite them to set a password."""
+        from allauth.account.models import EmailAddress
+        from django.contrib.auth import get_user_model
+
+        if self.status != self.Status.NEW:
+            raise InvalidTransition(_("This application has already been handled."))
+        user_model = get_user_model()
+        user = user_model.objects.filter(email__iexact=self.email).first()
+        invite = user is None
+        if user is None:
+            first_name, _space, last_name = self.name.strip().partition(" ")
+            user = user_model.objects.create_user(
+                email=self.email,
+                password=None,
+                first_name=first_name[:150],
+                last_name=last_name[:150],
+                preferred_language=self.language,
+            )
+            # The invitation goes to this address, and setting a password proves it is theirs.
+            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        elif hasattr(user, "expert_profile"):
+            raise InvalidTransition(_("This person is already in the registry."))
+        profile = ExpertProfile.objects.create(
+            user=user,
+            kind=self.kind,
+            display_name=self.name.strip().split(" ")[0][:80],
+            phone=self.phone,
+            birth_year=self.birth_year,
+            home_region=self.region,
+            status=ExpertProfile.Status.APPLICANT,
+        )
+        profile.languages.set(self.languages.all())
+        profile.roles.set(self.roles.all())
+        self.status = self.Status.ACCEPTED
+        self.decided_at = timezone.now()
+        self.decided_by = by
+        self.profile = profile
+        self.save(update_fields=["status", "decided_at", "decided_by", "profile"])
+        send_invitation(user, new_account=invite)
+        return profile
+
+    def reject(self, *, by: Any, message: str = "") -> None:
+        if self.status != self.Status.NEW:
+            raise InvalidTransition(_("This application has already been handled."))
+        self.status = self.Status.REJECTED
+        self.decided_at = timezone.now()
+        self.decided_by = by
+        self.save(update_fields=["status", "decided_at", "decided_by"])
+        send_templated_mail(
+            "experts/email/application_rejected",
+            [self.email],
+            {"name": self.name, "message": message, "site_url": settings.SITE_URL},
+            language=self.language,
+        )
+
+
+def invitation_url(user: Any) -> str:
+    """A one-time link to set a password: allauth's password-reset key, which stops working once
+    the password is set, and after PASSWORD_RESET_TIMEOUT."""
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+    from django.urls import reverse
+
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def send_invitation(user: Any, *, new_account: bool) -> None:
+    send_templated_mail(
+        "experts/email/invitation" if new_account else "experts/email/accepted_existing_account",
+        [user.email],
+        {
+            "user": user,
+            "link": invitation_url(user) if new_account else f"{settings.SITE_URL}/accounts/login/",
+            "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+            "site_url": settings.SITE_URL,
+        },
+        language=user.preferred_language,
+    )

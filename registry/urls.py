@@ -23,6 +23,7 @@ urlpatterns = [
     path("home/unit/", views.unit_home, name="unit-home"),
     path("home/coordinator/", views.coordinator_home, name="coordinator-home"),
     path("home/manager/", views.manager_home, name="manager-home"),
+    path("", include("experts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -15,7 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
-from experts.models import ExpertProfile
+from experts.alerts import coordinator_alerts
+from experts.models import REQUIRED_PURPOSES, ExpertProfile
 from registry.forms import RoleSwitchForm
 from registry.http import AuthenticatedHttpRequest
 from registry.models import Organisation, Region, Role, StaffRole, Unit, regions_in_scope
@@ -136,7 +137,14 @@ def switch_role(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def expert_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = ExpertProfile.objects.select_related("home_region").get(user=request.user)
-    return render(request, "registry/home_expert.html", {"profile": profile})
+    states = profile.consent_states()
+    context = {
+        "profile": profile,
+        "consent_current": all(states[p].is_current for p in REQUIRED_PURPOSES),
+        "needs_renewal": any(states[p].status in ("renew", "expired") for p in REQUIRED_PURPOSES),
+        "needs_guardian": profile.is_minor() and profile.guardian_consent() is None,
+    }
+    return render(request, "registry/home_expert.html", context)
 
 
 @role_required(Role.UNIT)
@@ -159,7 +167,7 @@ def _scope_label(regions: Any) -> list[Region] | None:
 def coordinator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     regions = regions_in_scope(request.user, StaffRole.Kind.COORDINATOR)
     units = Unit.objects.in_regions(regions)
-    experts = ExpertProfile.objects.all() if regions is None else ExpertProfile.objects.filter(home_region__in=regions)
+    experts = ExpertProfile.objects.not_erased().in_regions(regions)
     counts = experts.aggregate(
         applicants=Count("pk", filter=Q(status=ExpertProfile.Status.APPLICANT)),
         active=Count("pk", filter=Q(status=ExpertProfile.Status.ACTIVE)),
@@ -167,6 +175,7 @@ def coordinator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     context = {
         "scope": _scope_label(regions),
+        "alerts": coordinator_alerts(regions),
         "counts": counts,
         "unit_count": units.count(),
         "organisation_count": Organisation.objects.filter(units__in=units).distinct().count(),
@@ -196,4 +205,3 @@ def manager_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "registry/home_manager.html",
         {"scope": _scope_label(regions), "expert_rows": rows, "sector_rows": sector_rows},
     )
-

@@ -82,7 +82,12 @@ def test_regional_manager_counts_only_their_region(
 
 @pytest.mark.parametrize("view", ["coordinator-home", "manager-home", "expert-home", "unit-home"])
 def test_home_pages_have_bounded_queries(
-    client: Client, personas: dict[str, User], make_expert: Any, make_unit: Any, django_assert_max_num_queries: Any, view: str
+    client: Client,
+    personas: dict[str, User],
+    make_expert: Any,
+    make_unit: Any,
+    django_assert_max_num_queries: Any,
+    view: str,
 ) -> None:
     user = {
         "coordinator-home": personas["coordinator"],

@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from experts.models import ExpertProfile
 from registry.management.commands.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
-from registry.models import Municipality, Organisation, Region, Role, StaffRole, Unit, User, UnitMembership
+from registry.models import Municipality, Organisation, Region, Role, StaffRole, Unit, UnitMembership, User
 from tests.conftest import totp_code
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from registry.models import StaffRole, User, UnitMembership
+from registry.models import StaffRole, UnitMembership, User
 from tests.conftest import PASSWORD, make_user, totp_code
 
 pytestmark = pytest.mark.django_db

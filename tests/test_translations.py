@@ -57,7 +57,18 @@ def test_makemessages_would_add_nothing(tmp_path: Path) -> None:
     shutil.copy(ROOT / "manage.py", work / "manage.py")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "registry.settings", "DEBUG": "1"}
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "fi", "-l", "sv", "--no-obsolete", "--add-location", "file"],
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "fi",
+            "-l",
+            "sv",
+            "--no-obsolete",
+            "--add-location",
+            "file",
+        ],
         cwd=work,
         env=env,
         check=True,

@@ -1,0 +1,298 @@
+"""The public application form and the expert's own pages (mobile first)."""
+
+from __future__ import annotations
+
+import json
+
+from allauth.core.ratelimit import consume as consume_rate_limit
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from experts.export import export_data, readable_export
+from experts.forms import (
+    ApplicationForm,
+    AvailabilityForm,
+    AwayForm,
+    ConfirmForm,
+    PhotoForm,
+    ProfileForm,
+)
+from experts.models import AvailabilityException, ConsentPurpose, ConsentText, ExpertProfile
+from experts.notify import notify_coordinators
+from registry.http import AuthenticatedHttpRequest
+from registry.models import AuditEvent, Role, StaffRole, regions_in_scope
+from registry.views import role_required
+
+
+def _get_own_profile(request: AuthenticatedHttpRequest) -> ExpertProfile:
+    # The signed-in expert's own profile, and nobody else's.
+    return get_object_or_404(ExpertProfile.objects.select_related("home_region", "user"), user=request.user)
+
+
+# Public application ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest) -> HttpResponse:
+    form = ApplicationForm(request.POST or None)
+    if request.method == "POST":
+        if not consume_rate_limit(request, action="expert_application"):
+            return render(request, "experts/apply.html", {"form": form, "rate_limited": True}, status=429)
+        if form.is_valid():
+            application = form.save(commit=False)
+            application.language = (get_language() or "fi")[:2]
+            application.privacy_acknowledged_at = timezone.now()
+            with transaction.atomic():
+                application.save()
+                form.save_m2m()
+                notify_coordinators(
+                    application.region,
+                    "experts/email/application_received",
+                    {"application_id": application.pk, "region": application.region.name},
+                )
+            return redirect("experts:apply-thanks")
+    return render(request, "experts/apply.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_GET
+def apply_thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "experts/apply_thanks.html")
+
+
+# Profile and photo ------------------------------------------------------------------------------
+
+
+@role_required(Role.EXPERT)
+@require_http_methods(["GET", "POST"])
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
+    expert = _get_own_profile(request)
+    form = ProfileForm(request.POST or None, instance=expert)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        AuditEvent.record(request, AuditEvent.Action.CHANGE, expert, "profile updated by the expert")
+        messages.success(request, _("Your profile was saved."))
+        return redirect("experts:profile")
+    context = {"form": form, "expert": expert, "photo_form": PhotoForm()}
+    return render(request, "experts/profile.html", context, status=400 if form.errors else 200)
+
+
+@role_required(Role.EXPERT)
+@require_POST
+def photo_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
+    expert = _get_own_profile(request)
+    form = PhotoForm(request.POST, request.FILES)
+    if not form.is_valid():
+        context = {"form": ProfileForm(instance=expert), "expert": expert, "photo_form": form}
+        return render(request, "experts/profile.html", context, status=400)
+    old = expert.photo.name if expert.photo else None
+    expert.photo.save(form.cleaned_data["photo"].name, form.cleaned_data["photo"], save=True)
+    if old:
+        expert.photo.storage.delete(old)
+    AuditEvent.record(request, AuditEvent.Action.CHANGE, expert, "photo uploaded")
+    messages.success(request, _("Your photo was saved."))
+    return redirect("experts:profile")
+
+
+@role_required(Role.EXPERT)
+@require_POST
+def photo_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
+    expert = _get_own_profile(request)
+    if expert.photo:
+        expert.photo.delete(save=True)
+        AuditEvent.record(request, AuditEvent.Action.CHANGE, expert, "photo removed")
+        messages.success(request, _("Your photo was removed."))
+    return redirect("experts:profile")
+
+
+@require_GET
+@never_cache
+def photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Photos are personal data: only the expert and coordinators in scope may load them."""
+    if not request.user.is_authenticated:
+        raise Http404
+    experts = ExpertProfile.objects.not_erased()
+    if not (hasattr(request.user, "expert_profile") and request.user.expert_profile.pk == pk):
+        if not request.user.has_role(Role.COORDINATOR):
+            raise Http404
+        experts = experts.in_regions(regions_in_scope(request.user, StaffRole.Kind.COORDINATOR))
+    expert = get_object_or_404(experts, pk=pk)
+    if not expert.photo:
+        raise Http404
+    response = FileResponse(expert.photo.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Consent ---------------------------------------------------------------------------------------
+
+
+def _purpose_or_404(purpose: str) -> str:
+    if purpose not in ConsentPurpose.values:
+        raise Http404
+    return purpose
+
+
+@role_required(Role.EXPERT)
+@require_GET
+def consents(request: AuthenticatedHttpRequest) -> HttpResponse:
+    expert = _get_own_profile(request)
+    states = expert.consent_states()
+    # Ascending versions: the newest valid text of each purpose wins.
+    texts = {}
+    for text in ConsentText.objects.filter(valid_from__lte=timezone.now()).order_by("purpose", "version"):
+        texts[text.purpose] = text
+    rows = [(ConsentPurpose(p), states[p], texts.get(p)) for p in ConsentPurpose.values]
+    history = expert.consent_records.select_related("text").order_by("-at", "-pk")
+    context = {
+        "expert": expert,
+        "rows": rows,
+        "history": history,
+        "is_minor": expert.is_minor(),
+        "guardian_consent": expert.guardian_consent(),
+    }
+    return render(request, "experts/consents.html", context)
+
+
+@role_required(Role.EXPERT)
+@require_POST
+def consent_give(request: AuthenticatedHttpRequest, purpose: str) -> HttpResponse:
+    expert = _get_own_profile(request)
+    _purpose_or_404(purpose)
+    expert.give_consent(purpose, by_user=request.user)
+    AuditEvent.record(request, AuditEvent.Action.CONSENT, expert, f"{purpose} given")
+    messages.success(request, _("Thank you. Your consent was saved."))
+    return redirect("experts:consents")
+
+
+@role_required(Role.EXPERT)
+@require_http_methods(["GET", "POST"])
+def consent_withdraw(request: AuthenticatedHttpRequest, purpose: str) -> HttpResponse:
+    expert = _get_own_profile(request)
+    purpose = _purpose_or_404(purpose)
+    needs_confirmation = purpose == ConsentPurpose.REGISTRY
+    form = ConfirmForm(request.POST or None)
+    if request.method == "GET":
+        if not needs_confirmation:
+            return redirect("experts:consents")
+        return render(request, "experts/withdraw_registry.html", {"form": form})
+    if needs_confirmation and not form.is_valid():
+        return render(request, "experts/withdraw_registry.html", {"form": form}, status=400)
+    with transaction.atomic():
+        expert.withdraw_consent(purpose, by_user=request.user)
+        AuditEvent.record(request, AuditEvent.Action.CONSENT, expert, f"{purpose} withdrawn")
+        if purpose == ConsentPurpose.REGISTRY:
+            notify_coordinators(
+                expert.home_region,
+                "experts/email/registry_consent_withdrawn",
+                {"expert_id": expert.pk, "display_name": expert.display_name},
+            )
+    messages.success(request, _("Your consent was withdrawn."))
+    return redirect("experts:consents")
+
+
+# Availability ----------------------------------------------------------------------------------
+
+
+@role_required(Role.EXPERT)
+@require_http_methods(["GET", "POST"])
+def availability(request: AuthenticatedHttpRequest) -> HttpResponse:
+    expert = _get_own_profile(request)
+    form = AvailabilityForm(request.POST or None, instance=expert)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your availability was saved."))
+        return redirect("experts:availability")
+    return render(
+        request,
+        "experts/availability.html",
+        {"form": form, "away_form": AwayForm(), "exceptions": expert.exceptions.all(), "expert": expert},
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required(Role.EXPERT)
+@require_POST
+def away_add(request: AuthenticatedHttpRequest) -> HttpResponse:
+    expert = _get_own_profile(request)
+    form = AwayForm(request.POST)
+    if not form.is_valid():
+        context = {
+            "form": AvailabilityForm(instance=expert),
+            "away_form": form,
+            "exceptions": expert.exceptions.all(),
+            "expert": expert,
+        }
+        return render(request, "experts/availability.html", context, status=400)
+    away = form.save(commit=False)
+    away.expert = expert
+    away.save()
+    messages.success(request, _("The time away was added."))
+    return redirect("experts:availability")
+
+
+@role_required(Role.EXPERT)
+@require_POST
+def away_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    away = get_object_or_404(AvailabilityException, pk=pk, expert__user=request.user)
+    away.delete()
+    messages.success(request, _("The time away was removed."))
+    return redirect("experts:availability")
+
+
+# My data ---------------------------------------------------------------------------------------
+
+
+@role_required(Role.EXPERT)
+@require_GET
+def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return render(request, "experts/my_data.html", {"expert": _get_own_profile(request)})
+
+
+@role_required(Role.EXPERT)
+@require_GET
+@never_cache
+def export_json(request: AuthenticatedHttpRequest) -> HttpResponse:
+    expert = _get_own_profile(request)
+    AuditEvent.record(request, AuditEvent.Action.EXPORT, expert, "JSON export by the expert")
+    body = json.dumps(export_data(expert), ensure_ascii=False, indent=2, default=str)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return response
+
+
+@role_required(Role.EXPERT)
+@require_GET
+@never_cache
+def export_html(request: AuthenticatedHttpRequest) -> HttpResponse:
+    expert = _get_own_profile(request)
+    AuditEvent.record(request, AuditEvent.Action.EXPORT, expert, "readable export by the expert")
+    return render(request, "experts/export.html", {"sections": readable_export(export_data(expert))})
+
+
+@role_required(Role.EXPERT)
+@require_http_methods(["GET", "POST"])
+def erase(request: AuthenticatedHttpRequest) -> HttpResponse:
+    expert = _get_own_profile(request)
+    form = ConfirmForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "experts/erase.html", {"form": form, "expert": expert}, status=400)
+        with transaction.atomic():
+            expert.request_erasure(request)
+            notify_coordinators(
+                expert.home_region,
+                "experts/email/erasure_requested",
+                {"expert_id": expert.pk, "display_name": expert.display_name},
+            )
+        logout(request)
+        messages.success(request, _("Your data will be erased. You have been signed out."))
+        return redirect("front")
+    return render(request, "experts/erase.html", {"form": form, "expert": expert})
