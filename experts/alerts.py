@@ -25,5 +25,7 @@ def coordinator_alerts(regions: Any) -> dict[str, int]:
         "minors_without_guardian": experts.minors(today)
         .exclude(pk__in=ExpertProfile.objects.with_guardian_consent(now).values("pk"))
         .count(),
-        "turning_18": experts.minors(today).exclude(pk__in=ExpertProfile.objects.minors(today + soon).values("pk")).count(),
+        "turning_18": experts.minors(today)
+        .exclude(pk__in=ExpertProfile.objects.minors(today + soon).values("pk"))
+        .count(),
     }

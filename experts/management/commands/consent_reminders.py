@@ -66,9 +66,11 @@ class Command(BaseCommand):
     def coming_of_age(self, now: dt.datetime) -> int:
         today = timezone.localdate(now)
         had_guardian = ConsentRecord.objects.filter(given_by=ConsentRecord.By.GUARDIAN).values("expert_id")
-        candidates = ExpertProfile.objects.not_erased().filter(
-            pk__in=had_guardian, renewal_requested_at__isnull=True, birth_year__isnull=False
-        ).exclude(pk__in=ExpertProfile.objects.minors(today).values("pk"))
+        candidates = (
+            ExpertProfile.objects.not_erased()
+            .filter(pk__in=had_guardian, renewal_requested_at__isnull=True, birth_year__isnull=False)
+            .exclude(pk__in=ExpertProfile.objects.minors(today).values("pk"))
+        )
         sent = 0
         for expert in candidates.select_related("user"):
             with transaction.atomic():
