@@ -171,35 +171,32 @@ class ExpertProfileQuerySet(models.QuerySet["ExpertProfile"]):
         this_year = Q(birth_year=on.year - age) & (Q(birth_month__isnull=True) | Q(birth_month__gte=on.month))
         return self.filter(Q(birth_year__gt=on.year - age) | this_year)
 
+    def _latest_decision(self, purpose: str, by: str, on: dt.datetime, alias: str) -> ExpertProfileQuerySet:
+        latest = ConsentRecord.objects.filter(expert=OuterRef("pk"), purpose=purpose, given_by=by, at__lte=on)
+        return self.alias(**{alias: models.Subquery(latest.order_by("-at", "-pk").values("pk")[:1])})
+
     def with_current_consent(self, purpose: str, on: dt.datetime | None = None) -> ExpertProfileQuerySet:
         """Experts whose latest own decision for the purpose is a given, unexpired consent to the current text."""
         on = on or timezone.now()
-        latest = ConsentRecord.objects.filter(expert=OuterRef("pk"), purpose=purpose, given_by=ConsentRecord.By.SELF)
-        latest = latest.order_by("-at", "-pk")
-        current_text = ConsentText.objects.current_for(purpose, on)
-        return self.filter(
+        alias = f"_latest_{purpose}"
+        current_version = ConsentText.objects.current_for(purpose, on).values("version")[:1]
+        return self._latest_decision(purpose, ConsentRecord.By.SELF, on, alias).filter(
             Exists(
                 ConsentRecord.objects.filter(
-                    pk=models.Subquery(latest.values("pk")[:1]),
+                    pk=OuterRef(alias),
                     action=ConsentRecord.Action.GIVEN,
                     expires_at__gt=on,
-                    text__version__gte=models.Subquery(current_text.values("version")[:1]),
+                    text__version__gte=models.Subquery(current_version),
                 )
             )
         )
 
     def with_guardian_consent(self, on: dt.datetime | None = None) -> ExpertProfileQuerySet:
         on = on or timezone.now()
-        latest = ConsentRecord.objects.filter(
-            expert=OuterRef("pk"), purpose=ConsentPurpose.REGISTRY, given_by=ConsentRecord.By.GUARDIAN
-        ).order_by("-at", "-pk")
-        return self.filter(
+        alias = "_latest_guardian"
+        return self._latest_decision(ConsentPurpose.REGISTRY, ConsentRecord.By.GUARDIAN, on, alias).filter(
             Exists(
-                ConsentRecord.objects.filter(
-                    pk=models.Subquery(latest.values("pk")[:1]),
-                    action=ConsentRecord.Action.GIVEN,
-                    expires_at__gt=on,
-                )
+                ConsentRecord.objects.filter(pk=OuterRef(alias), action=ConsentRecord.Action.GIVEN, expires_at__gt=on)
             )
         )
 
@@ -371,7 +368,8 @@ class ExpertProfile(models.Model):
         self, *, guardian_name: str, relation: str, method: str, given_on: dt.date, recorded_by: Any
     ) -> ConsentRecord:
         text = ConsentText.objects.current_for(ConsentPurpose.REGISTRY).first()
-        given_at = timezone.make_aware(dt.datetime.combine(given_on, dt.time(12)))
+        # The day the guardian gave it; never later than now, so it counts at once.
+        given_at = min(timezone.make_aware(dt.datetime.combine(given_on, dt.time(12))), timezone.now())
         return ConsentRecord.objects.create(
             expert=self,
             purpose=ConsentPurpose.REGISTRY,
