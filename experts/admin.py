@@ -1,14 +1,74 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
-from experts.models import ExpertProfile
+from experts.models import (
+    Application,
+    AvailabilityException,
+    ConsentRecord,
+    ConsentText,
+    EngagementRole,
+    ExpertProfile,
+    Language,
+    Theme,
+    Training,
+)
+
+
+class AvailabilityExceptionInline(admin.TabularInline):
+    model = AvailabilityException
+    extra = 0
+
+
+class ConsentRecordInline(admin.TabularInline):
+    """Read-only: consent history is append-only; decisions are made on the expert's and coordinator's pages."""
+
+    model = ConsentRecord
+    extra = 0
+    fields = ["at", "purpose", "action", "given_by", "text", "expires_at", "guardian_name"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(ExpertProfile)
 class ExpertProfileAdmin(admin.ModelAdmin):
-    list_display = ["display_name", "kind", "status", "home_region", "birth_year", "created_at"]
-    list_filter = ["kind", "status", "home_region"]
+    list_display = ["display_name", "kind", "status", "home_region", "birth_year", "created_at", "erased_at"]
+    list_filter = ["kind", "status", "home_region", "remote_ok", "roles", "themes"]
     search_fields = ["display_name", "user__email"]
     list_select_related = ["home_region"]
     autocomplete_fields = ["user"]
+    filter_horizontal = [
+        "languages",
+        "travel_regions",
+        "themes",
+        "avoid_topics",
+        "roles",
+        "avoid_units",
+        "avoid_municipalities",
+        "trainings",
+    ]
+    readonly_fields = ["erasure_requested_at", "erase_after", "erased_at", "renewal_requested_at"]
+    inlines = [ConsentRecordInline, AvailabilityExceptionInline]
+
+
+@admin.register(ConsentText)
+class ConsentTextAdmin(admin.ModelAdmin):
+    list_display = ["purpose", "version", "valid_from"]
+    list_filter = ["purpose"]
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "region", "status", "created_at", "decided_at"]
+    list_filter = ["status", "kind", "region"]
+    search_fields = ["name", "email"]
+    list_select_related = ["region"]
+    readonly_fields = ["privacy_acknowledged_at", "decided_at", "decided_by", "profile"]
+
+
+for model in (Theme, EngagementRole, Language, Training):
+    admin.site.register(model)
