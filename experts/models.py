@@ -426,6 +426,12 @@ class ExpertProfile(models.Model):
         user.save()
         user.emailaddress_set.all().delete()
         user.authenticator_set.all().delete()
+        # Sign-in sessions keep IP addresses and browser details: end them and forget them.
+        from allauth.usersessions.models import UserSession
+
+        for session in UserSession.objects.filter(user=user):
+            session.end()
+        UserSession.objects.filter(user=user).delete()
         self.display_name = str(_("Erased expert"))
         self.phone = ""
         self.birth_year = None

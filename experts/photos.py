@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -23,7 +24,7 @@ def reencode_photo(upload: UploadedFile) -> ContentFile[bytes]:
         raise ValidationError(
             _("The photo is too large. The largest allowed size is %(mb)s MB."),
             code="too_large",
-            params={"mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)},
+            params={"mb": formats.number_format(settings.PHOTO_MAX_BYTES / (1024 * 1024), decimal_pos=1)},
         )
     try:
         with warnings.catch_warnings():
@@ -55,6 +56,8 @@ def reencode_photo(upload: UploadedFile) -> ContentFile[bytes]:
         rgba = image.convert("RGBA")
         background.paste(rgba, mask=rgba.getchannel("A"))
         image = background
+    # Pillow's JPEG writer would reuse a comment (or other text) left in `info`; start clean.
+    image.info.clear()
     output = io.BytesIO()
     image.save(output, format="JPEG", quality=85, optimize=True)
     return ContentFile(output.getvalue(), name="photo.jpg")

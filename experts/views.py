@@ -178,7 +178,7 @@ def consent_withdraw(request: AuthenticatedHttpRequest, purpose: str) -> HttpRes
     expert = _get_own_profile(request)
     purpose = _purpose_or_404(purpose)
     needs_confirmation = purpose == ConsentPurpose.REGISTRY
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "GET":
         if not needs_confirmation:
             return redirect("experts:consents")
@@ -281,7 +281,7 @@ def export_html(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def erase(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert = _get_own_profile(request)
-    form = ConfirmForm(request.POST or None)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "experts/erase.html", {"form": form, "expert": expert}, status=400)
