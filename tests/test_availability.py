@@ -30,9 +30,7 @@ def test_expert_sets_weekly_pattern_break_and_cap(client: Client, expert: Expert
     )
     assert response.status_code == 302
     expert.refresh_from_db()
-    assert expert.weekly_availability == (
-        availability_bit(0, 1) | availability_bit(0, 2) | availability_bit(5, 0)
-    )
+    assert expert.weekly_availability == (availability_bit(0, 1) | availability_bit(0, 2) | availability_bit(5, 0))
     assert expert.is_available(0, PartOfDay.AFTERNOON)
     assert not expert.is_available(0, PartOfDay.MORNING)
     assert expert.pause_until.isoformat() == pause

@@ -138,9 +138,7 @@ def test_minor_without_guardian_consent_is_not_consent_current(make_expert: Any)
     assert not is_current_in_db(minor)
 
 
-def test_coordinator_records_guardian_consent(
-    client: Client, coordinator: User, make_expert: Any, region: Any
-) -> None:
+def test_coordinator_records_guardian_consent(client: Client, coordinator: User, make_expert: Any, region: Any) -> None:
     minor = make_expert(birth_year=timezone.localdate().year - 16)
     give_required(minor)
     client.force_login(coordinator)
@@ -230,7 +228,9 @@ def test_expiry_reminder_is_sent_once_in_experts_language(
     assert "samtycke" in (mail.outbox[0].subject + mail.outbox[0].body).lower()
 
 
-def test_no_reminder_for_consents_far_from_expiry(expert: ExpertProfile, django_capture_on_commit_callbacks: Any) -> None:
+def test_no_reminder_for_consents_far_from_expiry(
+    expert: ExpertProfile, django_capture_on_commit_callbacks: Any
+) -> None:
     give_required(expert)
     with django_capture_on_commit_callbacks(execute=True):
         call_command("consent_reminders", verbosity=0)
