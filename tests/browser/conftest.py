@@ -11,8 +11,8 @@ REQUIRE_BROWSER=1 (as CI does) to turn that into a failure.
 from __future__ import annotations
 
 import os
-import shutil
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 # (used by the fixtures that create personas) refuses to run here.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium; Playwright's own browser downloads are not used (the network is closed).
+CHROMIUM = os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -43,6 +44,8 @@ MOBILE_VIEWPORT = {"width": 360, "height": 740}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 PageFactory = Callable[..., "Page"]
+# Contexts opened with java_script_enabled=False; see check_page().
+_SCRIPTLESS_CONTEXTS: weakref.WeakSet[BrowserContext] = weakref.WeakSet()
 
 
 def _missing_browser() -> str | None:
@@ -52,20 +55,34 @@ def _missing_browser() -> str | None:
         import playwright.sync_api  # noqa: F401
     except ImportError as error:
         return f"Playwright or axe-playwright-python is not installed ({error.name})"
-    if not (os.path.exists(CHROMIUM) and os.access(CHROMIUM, os.X_OK)) and not shutil.which("chromium"):
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         return f"Chromium is not installed at {CHROMIUM}"
     return None
 
 
+def _skip_reason() -> str | None:
+    missing = _missing_browser()
+    return None if missing is None else f"browser tests need Chromium and Playwright: {missing}"
+
+
+SKIP_REASON = _skip_reason()
+BROWSER_REQUIRED = os.environ.get("REQUIRE_BROWSER") == "1"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Without a browser every browser test is skipped from this one line with the same reason, so
+    pytest -ra folds them into a single summary line; REQUIRE_BROWSER=1 makes the `browser`
+    fixture fail them instead."""
+    if SKIP_REASON is not None and not BROWSER_REQUIRED and item.get_closest_marker("browser") is not None:
+        pytest.skip(SKIP_REASON)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    reason = _missing_browser()
-    if reason is not None:
-        message = f"browser tests need Chromium and Playwright: {reason}"
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{message} (REQUIRE_BROWSER=1)", pytrace=False)
-        # Raised in a session fixture, so pytest -ra folds every skip into this one line.
-        pytest.skip(message)
+    if SKIP_REASON is not None:
+        if BROWSER_REQUIRED:
+            pytest.fail(f"{SKIP_REASON} (REQUIRE_BROWSER=1 makes this a failure)", pytrace=False)
+        pytest.skip(SKIP_REASON)  # a browser test that lacks the `browser` marker
 
     from playwright.sync_api import sync_playwright
 
@@ -93,6 +110,8 @@ def new_context(browser: Browser, live_server: LiveServer) -> Iterator[Callable[
     def factory(language: str = "fi", **options: Any) -> BrowserContext:
         options.setdefault("viewport", MOBILE_VIEWPORT)
         context = browser.new_context(base_url=live_server.url, **options)
+        if options.get("java_script_enabled") is False:
+            _SCRIPTLESS_CONTEXTS.add(context)
         context.set_default_timeout(10_000)
         context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
         contexts.append(context)
@@ -139,7 +158,29 @@ def assert_accessible(page: Page) -> None:
 
 
 def check_page(page: Page) -> None:
-    """The checks every page of ours must pass: axe, no sideways scrolling at 360 px, one <h1>."""
+    """The checks every page of ours must pass: axe, no sideways scrolling at 360 px, one <h1>.
+
+    With JavaScript disabled Playwright cannot evaluate anything in the page (it waits forever),
+    so such a page is checked as a copy: the same URL opened in a JavaScript-enabled context with
+    the same cookies and viewport. Our pages have no scripts of their own, so the server renders
+    the same HTML; every page we reach after a form post is a redirect target, so a GET gives it.
+    """
+    if page.context in _SCRIPTLESS_CONTEXTS:
+        browser = page.context.browser
+        assert browser is not None
+        twin_context = browser.new_context(viewport=page.viewport_size, storage_state=page.context.storage_state())
+        try:
+            twin = twin_context.new_page()
+            assert_ok(twin.goto(page.url), page.url)
+            assert twin.url == page.url, f"the JavaScript-enabled copy of {page.url} ended at {twin.url}"
+            check_page(twin)
+        finally:
+            twin_context.close()
+        return
+    # Contrast and layout checks mean nothing without our stylesheet (served by the live server).
+    assert page.evaluate(
+        "[...document.styleSheets].some(sheet => (sheet.href || '').endsWith('/css/site.css') && sheet.cssRules.length)"
+    ), f"{page.url} did not load site.css"
     assert_accessible(page)
     scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll_width <= inner_width, f"{page.url} scrolls sideways: {scroll_width}px content in {inner_width}px"
@@ -153,7 +194,7 @@ def assert_ok(response: Response | None, url: str) -> None:
 
 
 def visit(page: Page, url: str, *, audit: bool = True) -> Response:
-    """Open `url` (relative to the live server), require a non-error status and check the page."""
+    """Open `url` (absolute, or relative to the live server), require a status below 400 and check the page."""
     response = page.goto(url)
     assert_ok(response, url)
     assert response is not None
