@@ -1,3 +1,470 @@
-"""Requests, matching, assignments, feedback and impact notes arrive with the request-flow issue."""
+"""The request flow: a unit asks, the coordinator matches and offers, experts answer, the coordinator confirms."""
 
 from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from experts.models import EngagementRole, ExpertProfile, Language, Theme
+from registry.models import Region, Unit, UnitMembership
+
+
+class InvalidTransition(Exception):
+    """A workflow step that is not allowed from the current state; the message is shown to the user."""
+
+
+class RequestType(models.TextChoices):
+    VISIT = "visit", _("Visit to a unit or institution")
+    SPEAKER = "speaker", _("Speaker")
+    PANEL = "panel", _("Panel discussion")
+    WORKSHOP = "workshop", _("Workshop or development group")
+    CO_TRAINING = "co_training", _("Co-training")
+    MATERIAL_REVIEW = "material_review", _("Material review")
+    WORKING_GROUP = "working_group", _("Working or steering group")
+    INTERVIEW = "interview", _("Interview or evaluation")
+    OTHER = "other", _("Other")
+
+
+# The role an expert takes in each type of request (matching checks that they offer it).
+ROLE_FOR_TYPE = {
+    RequestType.VISIT: EngagementRole.Code.VISITOR,
+    RequestType.SPEAKER: EngagementRole.Code.SPEAKER,
+    RequestType.PANEL: EngagementRole.Code.PANELLIST,
+    RequestType.WORKSHOP: EngagementRole.Code.WORKING_GROUP,
+    RequestType.CO_TRAINING: EngagementRole.Code.CO_TRAINER,
+    RequestType.MATERIAL_REVIEW: EngagementRole.Code.MATERIAL_REVIEWER,
+    RequestType.WORKING_GROUP: EngagementRole.Code.WORKING_GROUP,
+    RequestType.INTERVIEW: EngagementRole.Code.INTERVIEWEE,
+}
+
+MAX_EXPERTS_PER_REQUEST = 5
+
+
+class RequestQuerySet(models.QuerySet["Request"]):
+    def for_unit(self, unit: Unit) -> RequestQuerySet:
+        return self.filter(unit=unit)
+
+    def visible_to_unit_member(self, user: Any) -> RequestQuerySet:
+        """A member's approved units' requests, and the requests they made themselves while their
+        membership waits for approval (never other requests of a unit they only claim to belong to)."""
+        approved_units = UnitMembership.objects.approved().filter(user=user).values("unit_id")
+        return self.filter(Q(unit_id__in=approved_units) | Q(created_by=user))
+
+    def in_regions(self, regions: models.QuerySet[Region] | None) -> RequestQuerySet:
+        return self if regions is None else self.filter(unit__region__in=regions)
+
+    def open(self) -> RequestQuerySet:
+        return self.filter(status__in=Request.OPEN_STATUSES)
+
+    def needs_action(self) -> RequestQuerySet:
+        """What a coordinator should act on: new requests, and requests still short of experts."""
+        return self.filter(status__in=[Request.Status.SUBMITTED, Request.Status.MATCHING, Request.Status.OFFERED])
+
+
+class Request(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        MATCHING = "matching", _("Finding experts")
+        OFFERED = "offered", _("Offered to experts")
+        CONFIRMED = "confirmed", _("Confirmed")
+        COMPLETED = "completed", _("Completed")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+        DECLINED = "declined", _("Declined")
+
+    class Format(models.TextChoices):
+        IN_PERSON = "in_person", _("In person")
+        REMOTE = "remote", _("Remote")
+        HYBRID = "hybrid", _("Hybrid")
+
+    class WishedKind(models.TextChoices):
+        EITHER = "either", _("Young person or parent")
+        YOUTH = "youth", _("Young person")
+        PARENT = "parent", _("Parent")
+
+    class FeeBasis(models.TextChoices):
+        SCHEDULE = "schedule", _("The cooperation area's fee schedule")
+        UNIT = "unit", _("Our unit pays the fee and expenses")
+        EXPENSES = "expenses", _("Expenses only")
+
+    OPEN_STATUSES = (Status.SUBMITTED, Status.MATCHING, Status.OFFERED, Status.CONFIRMED)
+    EDITABLE_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.MATCHING, Status.OFFERED)
+    CANCELLABLE_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.MATCHING, Status.OFFERED, Status.CONFIRMED)
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="requests", verbose_name=_("unit"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    type = models.CharField(_("type"), max_length=20, choices=RequestType.choices)
+    title = models.CharField(_("title"), max_length=140)
+    purpose = models.TextField(
+        _("purpose and goals of involving an expert"),
+        max_length=3000,
+        help_text=_("Why do you want an expert by experience, and what do you hope will change?"),
+    )
+    task = models.TextField(_("what the expert is asked to do"), max_length=3000)
+    audience = models.CharField(_("audience"), max_length=300, help_text=_("Who will be there?"))
+    audience_size = models.PositiveIntegerField(_("audience size"), null=True, blank=True)
+    themes = models.ManyToManyField(Theme, blank=True, related_name="+", verbose_name=_("themes"))
+    wished_kind = models.CharField(
+        _("wished kind of expert"), max_length=10, choices=WishedKind.choices, default=WishedKind.EITHER
+    )
+    experts_needed = models.PositiveSmallIntegerField(_("number of experts"), default=1)
+    languages = models.ManyToManyField(Language, related_name="+", verbose_name=_("languages"))
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices, default=Format.IN_PERSON)
+    place = models.CharField(_("place"), max_length=300, blank=True, help_text=_("Address, or the link for remote."))
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    estimated_hours = models.DecimalField(_("estimated hours"), max_digits=5, decimal_places=1, null=True, blank=True)
+    preparation_meeting = models.BooleanField(_("we offer a preparation meeting"), default=False)
+    fee_basis = models.CharField(_("fee basis"), max_length=10, choices=FeeBasis.choices, default=FeeBasis.SCHEDULE)
+    contact_name = models.CharField(_("contact person"), max_length=120)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    status_reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed or cancelled at"), null=True, blank=True)
+
+    objects = RequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "starts_at"]), models.Index(fields=["unit", "status"])]
+        verbose_name = _("request")
+        verbose_name_plural = _("requests")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("engagements:unit-request", args=[self.pk])
+
+    @property
+    def is_review(self) -> bool:
+        return self.type == RequestType.MATERIAL_REVIEW
+
+    @property
+    def role_code(self) -> str | None:
+        return ROLE_FOR_TYPE.get(RequestType(self.type))
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE_STATUSES
+
+    @property
+    def is_cancellable(self) -> bool:
+        return self.status in self.CANCELLABLE_STATUSES
+
+    def busy_window(self) -> tuple[dt.datetime, dt.datetime] | None:
+        """The time an expert is booked; reviews have no fixed time."""
+        if self.starts_at and self.ends_at:
+            return self.starts_at, self.ends_at
+        return None
+
+    def parts_of_day(self) -> list[int]:
+        """Which parts of the day (0 morning, 1 afternoon, 2 evening) the engagement touches."""
+        window = self.busy_window()
+        if window is None:
+            return []
+        start, end = (timezone.localtime(t) for t in window)
+        parts = set()
+        for hour in range(start.hour, max(end.hour, start.hour) + 1):
+            parts.add(0 if hour < 12 else 1 if hour < 17 else 2)
+        return sorted(parts)
+
+    def confirmed_count(self) -> int:
+        return self.assignments.filter(status=Assignment.Status.CONFIRMED).count()
+
+    def _set_status(self, status: str, reason: str = "", **fields: Any) -> None:
+        self.status = status
+        if reason:
+            self.status_reason = reason
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.save(update_fields=["status", "status_reason", "updated_at", *fields.keys()])
+
+    @transaction.atomic
+    def submit(self) -> None:
+        if self.status != self.Status.DRAFT:
+            raise InvalidTransition(_("Only a draft can be submitted."))
+        self._set_status(self.Status.SUBMITTED, submitted_at=timezone.now())
+        from engagements import notifications
+
+        notifications.request_submitted(self)
+
+    @transaction.atomic
+    def take_into_matching(self, by: Any) -> None:
+        if self.status != self.Status.SUBMITTED:
+            raise InvalidTransition(_("Only a submitted request can be taken into matching."))
+        # Triage approves a worker's pending membership of the unit in the same step.
+        UnitMembership.objects.filter(user=self.created_by, unit=self.unit, approved_at__isnull=True).update(
+            approved_at=timezone.now()
+        )
+        if not self.unit.is_active:
+            self.unit.is_active = True
+            self.unit.save(update_fields=["is_active"])
+        self._set_status(self.Status.MATCHING)
+        from engagements import notifications
+
+        notifications.request_in_matching(self)
+
+    @transaction.atomic
+    def decline(self, by: Any, reason: str) -> None:
+        if self.status not in (self.Status.SUBMITTED, self.Status.MATCHING):
+            raise InvalidTransition(_("This request can no longer be declined."))
+        self._set_status(self.Status.DECLINED, reason, closed_at=timezone.now())
+        from engagements import notifications
+
+        notifications.request_declined(self)
+
+    @transaction.atomic
+    def cancel(self, by: Any, reason: str) -> None:
+        if self.status not in self.CANCELLABLE_STATUSES:
+            raise InvalidTransition(_("This request can no longer be cancelled."))
+        affected = list(self.assignments.filter(status__in=Assignment.LIVE_STATUSES).select_related("expert__user"))
+        for assignment in affected:
+            assignment._set(Assignment.Status.CANCELLED, cancel_reason=reason, cancelled_at=timezone.now())
+        was_submitted = self.status != self.Status.DRAFT
+        self._set_status(self.Status.CANCELLED, reason, closed_at=timezone.now())
+        if was_submitted:
+            from engagements import notifications
+
+            notifications.request_cancelled(self, by, affected)
+
+    def refresh_status_from_assignments(self) -> None:
+        """After offers change: confirmed when enough experts are confirmed, otherwise offered or matching."""
+        if self.status not in (self.Status.MATCHING, self.Status.OFFERED, self.Status.CONFIRMED):
+            return
+        counts = dict(self.assignments.values_list("status").annotate(n=models.Count("pk")).values_list("status", "n"))
+        confirmed = counts.get(Assignment.Status.CONFIRMED, 0)
+        waiting = counts.get(Assignment.Status.OFFERED, 0) + counts.get(Assignment.Status.ACCEPTED, 0)
+        if confirmed >= self.experts_needed:
+            if self.status != self.Status.CONFIRMED:
+                self._set_status(self.Status.CONFIRMED, confirmed_at=timezone.now())
+        elif waiting:
+            if self.status != self.Status.OFFERED:
+                self._set_status(self.Status.OFFERED)
+        elif self.status != self.Status.MATCHING:
+            self._set_status(self.Status.MATCHING)
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Random names: the original name is kept in the database only.
+    return f"attachments/{instance.request_id}/{secrets.token_hex(16)}"
+
+
+class Attachment(models.Model):
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def open_offers(self, now: dt.datetime | None = None) -> AssignmentQuerySet:
+        return self.filter(status=Assignment.Status.OFFERED, offer_expires_at__gt=now or timezone.now())
+
+    def confirmed(self) -> AssignmentQuerySet:
+        return self.filter(status=Assignment.Status.CONFIRMED)
+
+    def overlapping(self, start: dt.datetime, end: dt.datetime) -> AssignmentQuerySet:
+        return self.filter(request__starts_at__lt=end, request__ends_at__gt=start)
+
+
+class Assignment(models.Model):
+    class Status(models.TextChoices):
+        OFFERED = "offered", _("Offered")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+        CONFIRMED = "confirmed", _("Confirmed")
+        ATTENDED = "attended", _("Attended")
+        NO_SHOW = "no_show", _("Did not attend")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    LIVE_STATUSES = (Status.OFFERED, Status.ACCEPTED, Status.CONFIRMED)
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="assignments")
+    expert = models.ForeignKey(ExpertProfile, on_delete=models.PROTECT, related_name="assignments")
+    role = models.ForeignKey(EngagementRole, on_delete=models.PROTECT, related_name="+", verbose_name=_("role"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OFFERED)
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    offered_at = models.DateTimeField(_("offered at"), default=timezone.now)
+    offer_expires_at = models.DateTimeField(_("answer by"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    decline_reason = models.CharField(_("reason for declining"), max_length=300, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    answer_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    event_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["request__starts_at", "pk"]
+        constraints = [
+            # One live slot per expert and request; a cancelled or declined one may be offered again.
+            models.UniqueConstraint(
+                fields=["request", "expert"],
+                condition=Q(status__in=["offered", "accepted", "confirmed"]),
+                name="assignment_one_live_per_expert",
+            )
+        ]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+
+    def __str__(self) -> str:
+        return f"{self.expert} – {self.request}"
+
+    def _set(self, status: str, **fields: Any) -> None:
+        self.status = status
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.save(update_fields=["status", "updated_at", *fields.keys()])
+
+    @property
+    def is_open_offer(self) -> bool:
+        return self.status == self.Status.OFFERED and self.offer_expires_at > timezone.now()
+
+    @transaction.atomic
+    def accept(self) -> None:
+        if self.status != self.Status.OFFERED:
+            raise InvalidTransition(_("This offer is no longer open."))
+        if self.offer_expires_at <= timezone.now():
+            self._set(self.Status.EXPIRED)
+            raise InvalidTransition(_("The time to answer this offer has passed."))
+        if not ExpertProfile.objects.consent_current().filter(pk=self.expert_id).exists():
+            raise InvalidTransition(_("Please renew your consents before accepting offers."))
+        self._set(self.Status.ACCEPTED, answered_at=timezone.now())
+        from engagements import notifications
+
+        notifications.offer_answered(self)
+
+    @transaction.atomic
+    def decline(self, *, reason: str = "") -> None:
+        if self.status != self.Status.OFFERED:
+            raise InvalidTransition(_("This offer is no longer open."))
+        self._set(self.Status.DECLINED, answered_at=timezone.now(), decline_reason=reason)
+        self.request.refresh_status_from_assignments()
+        from engagements import notifications
+
+        notifications.offer_answered(self)
+
+    def expire(self) -> bool:
+        with transaction.atomic():
+            locked = Assignment.objects.select_for_update().get(pk=self.pk)
+            if locked.status != self.Status.OFFERED or locked.offer_expires_at > timezone.now():
+                return False
+            locked._set(self.Status.EXPIRED)
+            locked.request.refresh_status_from_assignments()
+        return True
+
+    def confirm(self, by: Any) -> None:
+        """Accepted → confirmed. The expert's row is locked so that two confirmations for the same
+        expert cannot both pass the overlap check (no double booking)."""
+        with transaction.atomic():
+            expert = ExpertProfile.objects.select_for_update().get(pk=self.expert_id)
+            assignment = Assignment.objects.select_for_update().select_related("request").get(pk=self.pk)
+            if assignment.status != self.Status.ACCEPTED:
+                raise InvalidTransition(_("Only an accepted offer can be confirmed."))
+            if not ExpertProfile.objects.consent_current().filter(pk=expert.pk).exists():
+                raise InvalidTransition(_("The expert's consents are not current."))
+            window = assignment.request.busy_window()
+            if window is not None:
+                clash = (
+                    Assignment.objects.confirmed()
+                    .filter(expert=expert)
+                    .exclude(pk=assignment.pk)
+                    .overlapping(*window)
+                    .exists()
+                )
+                if clash:
+                    raise InvalidTransition(_("The expert is already confirmed to another engagement at that time."))
+            assignment._set(self.Status.CONFIRMED, confirmed_at=timezone.now())
+            assignment.request.refresh_status_from_assignments()
+            from engagements import notifications
+
+            notifications.assignment_confirmed(assignment)
+        self.refresh_from_db()
+
+    @transaction.atomic
+    def cancel(self, by: Any, reason: str) -> None:
+        if self.status not in self.LIVE_STATUSES:
+            raise InvalidTransition(_("This engagement can no longer be cancelled."))
+        window = self.request.busy_window()
+        if window is not None and window[0] <= timezone.now():
+            raise InvalidTransition(_("The engagement has already started."))
+        was_confirmed = self.status == self.Status.CONFIRMED
+        self._set(self.Status.CANCELLED, cancelled_at=timezone.now(), cancel_reason=reason)
+        self.request.refresh_status_from_assignments()
+        from engagements import notifications
+
+        notifications.assignment_cancelled(self, by, was_confirmed)
+
+
+class Notification(models.Model):
+    """The in-app list. Text is rendered when shown, in the reader's language."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    url = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A private, revocable calendar URL per user."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"calendar of {self.user_id}"
+
+    def rotate(self) -> None:
+        self.token = new_calendar_token()
+        self.created_at = timezone.now()
+        self.save(update_fields=["token", "created_at"])

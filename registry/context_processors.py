@@ -18,6 +18,9 @@ def site(request: HttpRequest) -> dict[str, Any]:
         role = active_role(request)
         context["active_role"] = role
         context["user_roles"] = roles
+        from engagements.models import Notification
+
+        context["unread_notifications"] = Notification.objects.filter(user=user, read_at__isnull=True).count()
         if len(roles) > 1:
             context["role_switch_form"] = RoleSwitchForm(initial={"role": role}, roles=roles)
     return context

@@ -7,6 +7,7 @@ delivery happens in the worker, so a provider outage never rolls back or loses a
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from datetime import timedelta
 from typing import Any
@@ -33,6 +34,20 @@ def render_message(template_prefix: str, context: dict[str, Any], language: str 
     return subject, text, html
 
 
+QUIET_HOURS = (21, 8)  # no e-mail from 21:00 to 08:00 Europe/Helsinki unless urgent
+
+
+def quiet_hours_end(now: dt.datetime) -> dt.datetime | None:
+    """When a non-urgent message may go out, if `now` falls in the quiet hours."""
+    local = timezone.localtime(now)
+    start, end = QUIET_HOURS
+    if local.hour >= start:
+        local = local + dt.timedelta(days=1)
+    elif local.hour >= end:
+        return None
+    return local.replace(hour=end, minute=0, second=0, microsecond=0)
+
+
 def send_templated_mail(
     template_prefix: str,
     recipients: list[str],
@@ -40,12 +55,16 @@ def send_templated_mail(
     *,
     language: str | None = None,
     urgent: bool = False,
+    now: dt.datetime | None = None,
 ) -> None:
-    """Render now, deliver once the surrounding transaction has committed."""
+    """Render now, deliver once the surrounding transaction has committed (after the quiet hours
+    unless urgent)."""
     subject, text, html = render_message(template_prefix, context, language)
-    transaction.on_commit(
-        lambda: deliver_email.enqueue(recipients=recipients, subject=subject, text=text, html=html, attempt=1)
-    )
+    run_after = None if urgent else quiet_hours_end(now or timezone.now())
+    task = deliver_email
+    if run_after is not None and default_task_backend.supports_defer:
+        task = deliver_email.using(run_after=run_after)
+    transaction.on_commit(lambda: task.enqueue(recipients=recipients, subject=subject, text=text, html=html, attempt=1))
 
 
 def retry_delay(attempt: int) -> timedelta:

@@ -74,7 +74,9 @@ class User(AbstractUser):
         roles: list[Role] = []
         if hasattr(self, "expert_profile"):
             roles.append(Role.EXPERT)
-        if self.unit_memberships.approved().exists():
+        # A pending member may already write requests (the coordinator approves both together),
+        # but sees only their own requests until approved.
+        if self.unit_memberships.exists():
             roles.append(Role.UNIT)
         staff_roles = set(self.staff_roles.values_list("role", flat=True))
         if StaffRole.Kind.COORDINATOR in staff_roles:

@@ -172,6 +172,7 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     # Our own public forms use allauth's limiter too (shared database cache).
     "expert_application": env_str("RATE_LIMIT_EXPERT_APPLICATION", "5/h/ip"),
+    "unit_join": env_str("RATE_LIMIT_UNIT_JOIN", "5/h/ip"),
 }
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -260,6 +261,14 @@ PASSWORD_RESET_TIMEOUT = env_int("INVITATION_LINK_SECONDS", 60 * 60 * 24 * 3)
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# Matching (DESIGN.md §5): a rest interval between an expert's engagements, and the window in
+# which fewer engagements rank an expert higher (fairness).
+MATCHING_REST_DAYS = env_int("MATCHING_REST_DAYS", 2)
+MATCHING_FAIRNESS_DAYS = env_int("MATCHING_FAIRNESS_DAYS", 90)
+# Reminders: answer an offer (this many hours before it expires) and the engagement itself.
+OFFER_REMINDER_HOURS = env_int("OFFER_REMINDER_HOURS", 24)
+EVENT_REMINDER_DAYS = env_int("EVENT_REMINDER_DAYS", 2)
 
 LOGGING = {
     "version": 1,

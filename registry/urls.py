@@ -24,6 +24,7 @@ urlpatterns = [
     path("home/coordinator/", views.coordinator_home, name="coordinator-home"),
     path("home/manager/", views.manager_home, name="manager-home"),
     path("", include("experts.urls")),
+    path("", include("engagements.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -150,11 +150,9 @@ def expert_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.UNIT)
 @require_GET
 def unit_home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    memberships = (
-        request.user.unit_memberships.approved()
-        .select_related("unit__organisation", "unit__region", "unit__municipality")
-        .order_by("unit__name")
-    )
+    memberships = request.user.unit_memberships.select_related(
+        "unit__organisation", "unit__region", "unit__municipality"
+    ).order_by("unit__name")
     return render(request, "registry/home_unit.html", {"memberships": memberships})
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from registry.mail import send_templated_mail
+from registry.mail import quiet_hours_end, send_templated_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +34,7 @@ def test_failed_send_is_retried_and_delivers_exactly_once(settings: Any) -> None
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
     context = {"user": None, "password_reset_url": "https://example.test/reset", "current_site": None}
-    send_templated_mail("account/email/password_reset_key", ["a@example.test"], context, language="fi")
+    send_templated_mail("account/email/password_reset_key", ["a@example.test"], context, language="fi", urgent=True)
     assert DBTaskResult.objects.count() == 1
 
     run_worker()
@@ -51,7 +54,6 @@ def test_failed_send_is_retried_and_delivers_exactly_once(settings: Any) -> None
 
 
 def test_nothing_is_sent_when_the_transaction_rolls_back(settings: Any) -> None:
-    from django.db import transaction
 
     settings.TASKS = DB_TASKS
     with pytest.raises(RuntimeError), transaction.atomic():
@@ -73,3 +75,38 @@ def test_message_is_rendered_in_recipients_language(
         )
     message = mail.outbox[0]
     assert word in (message.subject + message.body).lower()
+
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+@pytest.mark.parametrize(
+    ("local", "expected"),
+    [
+        (dt.datetime(2026, 3, 2, 22, 30), dt.datetime(2026, 3, 3, 8, 0)),
+        (dt.datetime(2026, 3, 2, 21, 0), dt.datetime(2026, 3, 3, 8, 0)),
+        (dt.datetime(2026, 3, 2, 7, 59), dt.datetime(2026, 3, 2, 8, 0)),
+        (dt.datetime(2026, 3, 2, 8, 0), None),
+        (dt.datetime(2026, 3, 2, 20, 59), None),
+    ],
+)
+def test_quiet_hours_are_21_to_8_in_helsinki(local: dt.datetime, expected: dt.datetime | None) -> None:
+    result = quiet_hours_end(local.replace(tzinfo=HELSINKI))
+    assert result == (expected.replace(tzinfo=HELSINKI) if expected else None)
+
+
+def test_non_urgent_mail_waits_for_morning_but_urgent_goes_at_once(
+    settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django_tasks_db.models import get_date_max
+
+    settings.TASKS = DB_TASKS
+    night = dt.datetime(2026, 3, 2, 23, 15, tzinfo=HELSINKI)
+    context = {"password_reset_url": "x", "user": None}
+    with django_capture_on_commit_callbacks(execute=True):
+        send_templated_mail("account/email/password_reset_key", ["a@example.test"], context, now=night)
+        send_templated_mail("account/email/password_reset_key", ["b@example.test"], context, now=night, urgent=True)
+    waiting = DBTaskResult.objects.get(args_kwargs__kwargs__recipients=["a@example.test"])
+    urgent = DBTaskResult.objects.get(args_kwargs__kwargs__recipients=["b@example.test"])
+    assert timezone.localtime(waiting.run_after, HELSINKI) == dt.datetime(2026, 3, 3, 8, 0, tzinfo=HELSINKI)
+    assert urgent.run_after == get_date_max()

@@ -161,14 +161,21 @@ def test_switching_to_a_role_you_do_not_have_is_refused(client: Client, expert: 
     assert client.get(reverse("coordinator-home")).status_code == 403
 
 
-def test_pending_unit_membership_gives_no_role(client: Client, unit: Any) -> None:
+def test_pending_unit_member_lands_on_unit_home_with_a_notice(client: Client, unit: Any) -> None:
     user = make_user("pending@example.test")
     UnitMembership.objects.create(user=user, unit=unit)
     client.force_login(user)
+    assert client.get(reverse("home"))["Location"] == reverse("unit-home")
+    response = client.get(reverse("unit-home"))
+    assert response.status_code == 200
+    assert not response.context["memberships"][0].approved_at
+
+
+def test_user_without_any_role_sees_a_welcome_page(client: Client, db: None) -> None:
+    client.force_login(make_user("nobody@example.test"))
     response = client.get(reverse("home"))
     assert response.status_code == 200
     assert "registry/no_role.html" in [t.name for t in response.templates]
-    assert client.get(reverse("unit-home")).status_code == 403
 
 
 def test_language_choice_is_saved_for_signed_in_user(client: Client, expert: Any) -> None:

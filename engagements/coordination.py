@@ -1,0 +1,303 @@
+"""The coordinator's side of the request flow: inbox, triage, matching, offers, confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import Case, DateTimeField, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Cast, Coalesce
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_filters.views import FilterView
+
+from engagements.forms import InviteForm, OfferForm, ReasonForm
+from engagements.invitations import invite_unit_member
+from engagements.matching import evaluate
+from engagements.models import Assignment, InvalidTransition, Request, RequestType
+from experts.models import EngagementRole
+from registry.http import AuthenticatedHttpRequest
+from registry.models import Region, Role, StaffRole, Unit, regions_in_scope
+from registry.views import role_required
+
+
+def _scope(request: AuthenticatedHttpRequest) -> Any:
+    return regions_in_scope(request.user, StaffRole.Kind.COORDINATOR)
+
+
+def _get_request_for_coordinator(request: AuthenticatedHttpRequest, pk: int) -> Request:
+    # Outside the coordinator's regions a request does not exist (404).
+    return get_object_or_404(
+        Request.objects.in_regions(_scope(request)).select_related(
+            "unit__organisation", "unit__region", "unit__municipality", "created_by"
+        ),
+        pk=pk,
+    )
+
+
+def _get_assignment_for_coordinator(request: AuthenticatedHttpRequest, pk: int) -> Assignment:
+    return get_object_or_404(
+        Assignment.objects.filter(request__in=Request.objects.in_regions(_scope(request))).select_related(
+            "request", "expert__user"
+        ),
+        pk=pk,
+    )
+
+
+class RequestFilter(django_filters.FilterSet):
+    needs_action = django_filters.BooleanFilter(
+        method="filter_needs_action", label=gettext_lazy("Needs action only"), widget=forms.CheckboxInput
+    )
+    status = django_filters.ChoiceFilter(choices=Request.Status.choices, label=gettext_lazy("Status"))
+    type = django_filters.ChoiceFilter(choices=RequestType.choices, label=gettext_lazy("Type"))
+    region = django_filters.ModelChoiceFilter(
+        field_name="unit__region", queryset=Region.objects.all(), label=gettext_lazy("Wellbeing area")
+    )
+    unit = django_filters.ModelChoiceFilter(
+        queryset=Unit.objects.select_related("organisation"), label=gettext_lazy("Unit")
+    )
+    sector = django_filters.ChoiceFilter(
+        field_name="unit__sector", choices=Unit.Sector.choices, label=gettext_lazy("Sector")
+    )
+    starts_from = django_filters.DateFilter(
+        field_name="starts_at",
+        lookup_expr="date__gte",
+        label=gettext_lazy("From"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    starts_until = django_filters.DateFilter(
+        field_name="starts_at",
+        lookup_expr="date__lte",
+        label=gettext_lazy("Until"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Request
+        fields: list[str] = []
+
+    def filter_needs_action(self, queryset: QuerySet[Request], name: str, value: bool) -> QuerySet[Request]:
+        return queryset.needs_action() if value else queryset  # type: ignore[attr-defined]
+
+
+@method_decorator(role_required(Role.COORDINATOR), name="dispatch")
+class InboxView(FilterView):
+    filterset_class = RequestFilter
+    template_name = "engagements/coordinator/inbox.html"
+    paginate_by = 25
+
+    def get_queryset(self) -> QuerySet[Request]:
+        # Most urgent first: what needs action, then by date.
+        return (
+            Request.objects.in_regions(_scope(self.request))  # type: ignore[arg-type]
+            .exclude(status=Request.Status.DRAFT)
+            .select_related("unit__organisation", "unit__region")
+            .annotate(
+                urgency=Case(
+                    When(status__in=[Request.Status.SUBMITTED, Request.Status.MATCHING], then=Value(0)),
+                    When(status=Request.Status.OFFERED, then=Value(1)),
+                    When(status=Request.Status.CONFIRMED, then=Value(2)),
+                    default=Value(3),
+                    output_field=IntegerField(),
+                ),
+                when=Coalesce("starts_at", Cast("deadline", DateTimeField())),
+            )
+            .order_by("urgency", "when", "pk")
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query"] = query.urlencode()
+        return context
+
+
+inbox = InboxView.as_view()
+
+
+def _detail(request: AuthenticatedHttpRequest, obj: Request, status: int = 200, **forms_: Any) -> HttpResponse:
+    assignments = obj.assignments.select_related("expert", "role").order_by("-offered_at")
+    pending = obj.created_by.unit_memberships.filter(unit=obj.unit, approved_at__isnull=True).exists()
+    context = {
+        "obj": obj,
+        "assignments": assignments,
+        "pending_membership": pending,
+        "themes": list(obj.themes.all()),
+        "languages": list(obj.languages.all()),
+        "attachments": obj.attachments.all(),
+        "decline_form": forms_.get("decline_form") or ReasonForm(),
+        "cancel_form": forms_.get("cancel_form") or ReasonForm(),
+        "assignment_cancel_form": ReasonForm(),
+    }
+    return render(request, "engagements/coordinator/request_detail.html", context, status=status)
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def coordinator_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _get_request_for_coordinator(request, pk))
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def take_into_matching(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    obj = _get_request_for_coordinator(request, pk)
+    try:
+        obj.take_into_matching(request.user)
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+        return redirect("engagements:coordinator-request", pk=obj.pk)
+    messages.success(request, _("The request is now in matching."))
+    return redirect("engagements:matching", pk=obj.pk)
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def decline_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    obj = _get_request_for_coordinator(request, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, obj, 400, decline_form=form)
+    try:
+        obj.decline(request.user, form.cleaned_data["reason"])
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The request was declined and the unit was told why."))
+    return redirect("engagements:coordinator-request", pk=obj.pk)
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def coordinator_cancel_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    obj = _get_request_for_coordinator(request, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, obj, 400, cancel_form=form)
+    try:
+        obj.cancel(request.user, form.cleaned_data["reason"])
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The request was cancelled and everyone involved was told."))
+    return redirect("engagements:coordinator-request", pk=obj.pk)
+
+
+def _matching_page(
+    request: AuthenticatedHttpRequest, obj: Request, form: OfferForm | None = None, status: int = 200
+) -> HttpResponse:
+    candidates, exclusions = evaluate(obj)
+    form = form or OfferForm(candidates=candidates, request_obj=obj)
+    context = {
+        "obj": obj,
+        "candidates": candidates,
+        "excluded_count": len(exclusions),
+        "form": form,
+        "can_offer": obj.status in (Request.Status.MATCHING, Request.Status.OFFERED, Request.Status.CONFIRMED),
+    }
+    return render(request, "engagements/coordinator/matching.html", context, status=status)
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def matching(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _matching_page(request, _get_request_for_coordinator(request, pk))
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def matching_excluded(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    obj = _get_request_for_coordinator(request, pk)
+    _candidates, exclusions = evaluate(obj)
+    regions = _scope(request)
+    if regions is not None:
+        region_ids = {region.pk for region in regions}
+        exclusions = [e for e in exclusions if e.expert.home_region_id in region_ids]
+    page = Paginator(exclusions, 50).get_page(request.GET.get("page"))
+    return render(request, "engagements/coordinator/excluded.html", {"obj": obj, "page_obj": page})
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def make_offers(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    obj = _get_request_for_coordinator(request, pk)
+    candidates, _exclusions = evaluate(obj)
+    form = OfferForm(request.POST, candidates=candidates, request_obj=obj)
+    if obj.status not in (Request.Status.MATCHING, Request.Status.OFFERED, Request.Status.CONFIRMED):
+        messages.error(request, _("Offers can be made only for a request in matching."))
+        return redirect("engagements:coordinator-request", pk=obj.pk)
+    if not form.is_valid():
+        return _matching_page(request, obj, form, status=400)
+    by_pk = {str(c.expert.pk): c.expert for c in candidates}
+    role = EngagementRole.objects.filter(code=obj.role_code).first() or EngagementRole.objects.first()
+    from engagements import notifications
+
+    try:
+        with transaction.atomic():
+            for expert_pk in form.cleaned_data["experts"]:
+                assignment = Assignment.objects.create(
+                    request=obj,
+                    expert=by_pk[expert_pk],
+                    role=role,
+                    offered_by=request.user,
+                    offer_expires_at=form.cleaned_data["answer_by"],
+                )
+                notifications.offer_made(assignment)
+            obj.refresh_status_from_assignments()
+    except IntegrityError:
+        messages.error(request, _("One of the experts already has an offer for this request."))
+        return redirect("engagements:matching", pk=obj.pk)
+    messages.success(request, _("The offers were sent."))
+    return redirect("engagements:coordinator-request", pk=obj.pk)
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def confirm_assignment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = _get_assignment_for_coordinator(request, pk)
+    try:
+        assignment.confirm(request.user)
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The expert is confirmed and was told."))
+    return redirect("engagements:coordinator-request", pk=assignment.request_id)
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def cancel_assignment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = _get_assignment_for_coordinator(request, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please give a reason for cancelling."))
+        return redirect("engagements:coordinator-request", pk=assignment.request_id)
+    try:
+        assignment.cancel(request.user, form.cleaned_data["reason"])
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The expert's part was cancelled. You can offer the slot to someone else."))
+    return redirect("engagements:coordinator-request", pk=assignment.request_id)
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def invite_member(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = InviteForm(
+        request.POST or None, units=Unit.objects.in_regions(_scope(request)).select_related("organisation")
+    )
+    if request.method == "POST" and form.is_valid():
+        invite_unit_member(form.cleaned_data["email"], form.cleaned_data["unit"], invited_by=request.user)
+        messages.success(request, _("The invitation was sent."))
+        return redirect("engagements:inbox")
+    return render(request, "engagements/invite.html", {"form": form}, status=400 if form.errors else 200)

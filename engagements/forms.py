@@ -1,0 +1,274 @@
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from engagements.models import MAX_EXPERTS_PER_REQUEST, Request, RequestType
+from experts.models import Language, Theme
+from registry.models import Municipality, Organisation, Unit
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"]
+
+
+class RequestForm(forms.ModelForm):
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"), required=False, widget=DateTimeLocalInput(), input_formats=DATETIME_INPUT_FORMATS
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends at"), required=False, widget=DateTimeLocalInput(), input_formats=DATETIME_INPUT_FORMATS
+    )
+    themes = forms.ModelMultipleChoiceField(
+        queryset=Theme.objects.all(), required=False, widget=forms.CheckboxSelectMultiple, label=_("Themes")
+    )
+    languages = forms.ModelMultipleChoiceField(
+        queryset=Language.objects.all(), widget=forms.CheckboxSelectMultiple, label=_("Languages")
+    )
+
+    class Meta:
+        model = Request
+        fields = [
+            "unit",
+            "type",
+            "title",
+            "purpose",
+            "task",
+            "audience",
+            "audience_size",
+            "themes",
+            "wished_kind",
+            "experts_needed",
+            "languages",
+            "format",
+            "place",
+            "starts_at",
+            "ends_at",
+            "deadline",
+            "estimated_hours",
+            "preparation_meeting",
+            "fee_basis",
+            "contact_name",
+            "contact_phone",
+            "contact_email",
+        ]
+        widgets = {
+            "purpose": forms.Textarea(attrs={"rows": 4}),
+            "task": forms.Textarea(attrs={"rows": 3}),
+            "wished_kind": forms.RadioSelect,
+            "format": forms.RadioSelect,
+            "deadline": forms.DateInput(attrs={"type": "date"}),
+        }
+        help_texts = {
+            "deadline": _("For a material review: when you need the comments."),
+            "estimated_hours": _("For a material review: how many hours the work takes."),
+            "experts_needed": _("At most 5."),
+        }
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["unit"].empty_label = None
+        self.fields["experts_needed"].widget.attrs.update({"min": 1, "max": MAX_EXPERTS_PER_REQUEST})
+        self.fields["audience_size"].widget.attrs.update({"min": 1})
+
+    def clean_experts_needed(self) -> int:
+        value = self.cleaned_data["experts_needed"]
+        if not 1 <= value <= MAX_EXPERTS_PER_REQUEST:
+            raise ValidationError(
+                _("Ask for 1 to %(max)s experts."), code="range", params={"max": MAX_EXPERTS_PER_REQUEST}
+            )
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        now = timezone.now()
+        if data.get("type") == RequestType.MATERIAL_REVIEW:
+            if not data.get("deadline"):
+                self.add_error("deadline", _("A material review needs a deadline."))
+            elif data["deadline"] < timezone.localdate():
+                self.add_error("deadline", _("The deadline is in the past."))
+            if not data.get("estimated_hours"):
+                self.add_error("estimated_hours", _("Tell us roughly how many hours the review takes."))
+            elif data["estimated_hours"] <= 0:
+                self.add_error("estimated_hours", _("The number of hours must be positive."))
+        else:
+            starts, ends = data.get("starts_at"), data.get("ends_at")
+            if not starts:
+                self.add_error("starts_at", _("Give the date and time the engagement starts."))
+            elif starts < now:
+                self.add_error("starts_at", _("The start time is in the past."))
+            if not ends:
+                self.add_error("ends_at", _("Give the time the engagement ends."))
+            elif starts and ends <= starts:
+                self.add_error("ends_at", _("The end time must be after the start time."))
+            elif starts and ends - starts > dt.timedelta(hours=12):
+                self.add_error("ends_at", _("One engagement can last at most 12 hours."))
+        if data.get("format") in (Request.Format.IN_PERSON, Request.Format.HYBRID) and not data.get("place"):
+            self.add_error("place", _("Tell us where the engagement takes place."))
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+ALLOWED_ATTACHMENTS = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "odt": "application/vnd.oasis.opendocument.text",
+}
+
+
+def sniff_document(upload: UploadedFile) -> str | None:
+    """The document type by content, not by name: PDF, DOCX or ODT, otherwise None."""
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if not head.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = set(archive.namelist())
+            if "word/document.xml" in names and "[Content_Types].xml" in names:
+                return "docx"
+            if "mimetype" in names and archive.read("mimetype").strip() == ALLOWED_ATTACHMENTS["odt"].encode():
+                return "odt"
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return None
+    finally:
+        upload.seek(0)
+    return None
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("Attachment"),
+        help_text=_("PDF, DOCX or ODT, at most 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.odt"}),
+    )
+
+    def clean_file(self) -> UploadedFile:
+        upload = self.cleaned_data["file"]
+        if upload.size is None or upload.size > settings.ATTACHMENT_MAX_BYTES:
+            raise ValidationError(
+                _("The file is too large. The largest allowed size is %(mb)s MB."),
+                code="too_large",
+                params={"mb": formats.number_format(settings.ATTACHMENT_MAX_BYTES / (1024 * 1024), decimal_pos=0)},
+            )
+        kind = sniff_document(upload)
+        if kind is None:
+            raise ValidationError(_("Only PDF, DOCX and ODT documents can be attached."), code="invalid_type")
+        self.cleaned_data["content_type"] = ALLOWED_ATTACHMENTS[kind]
+        return upload
+
+
+class OfferForm(forms.Form):
+    """The coordinator picks experts from the ranked list and sets the answer-by time."""
+
+    experts = forms.MultipleChoiceField(label=_("Experts"), widget=forms.CheckboxSelectMultiple)
+    answer_by = forms.DateTimeField(
+        label=_("Answer by"), widget=DateTimeLocalInput(), input_formats=DATETIME_INPUT_FORMATS
+    )
+
+    def __init__(self, *args: Any, candidates: list[Any], request_obj: Request, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request_obj = request_obj
+        self.fields["experts"].choices = [(str(c.expert.pk), c.expert.display_name) for c in candidates]
+        if not self.is_bound:
+            self.initial["answer_by"] = default_answer_by(request_obj)
+
+    def clean_answer_by(self) -> dt.datetime:
+        value = self.cleaned_data["answer_by"]
+        if value <= timezone.now():
+            raise ValidationError(_("The answer-by time is in the past."), code="past")
+        window = self.request_obj.busy_window()
+        if window and value >= window[0]:
+            raise ValidationError(_("The answer-by time must be before the engagement starts."), code="late")
+        return value
+
+
+def default_answer_by(request: Request) -> dt.datetime:
+    """Three days, but never later than a day before the engagement."""
+    answer_by = timezone.localtime() + dt.timedelta(days=3)
+    window = request.busy_window()
+    if window:
+        answer_by = min(answer_by, timezone.localtime(window[0]) - dt.timedelta(days=1))
+    return answer_by.replace(second=0, microsecond=0)
+
+
+class JoinForm(forms.Form):
+    """A worker who has no account yet starts here with a work e-mail address."""
+
+    name = forms.CharField(label=_("Your name"), max_length=120)
+    email = forms.EmailField(label=_("Work e-mail address"))
+    title = forms.CharField(label=_("Job title"), max_length=120, required=False)
+    unit = forms.ModelChoiceField(
+        label=_("Your unit"),
+        queryset=Unit.objects.filter(is_active=True).select_related("organisation"),
+        required=False,
+        empty_label=_("My unit is not on the list"),
+    )
+    new_organisation = forms.ModelChoiceField(
+        label=_("Organisation of the missing unit"), queryset=Organisation.objects.all(), required=False
+    )
+    new_unit_name = forms.CharField(label=_("Name of the missing unit"), max_length=200, required=False)
+    new_unit_sector = forms.ChoiceField(
+        label=_("Sector of the missing unit"), choices=[("", "–"), *Unit.Sector.choices], required=False
+    )
+    new_unit_municipality = forms.ModelChoiceField(
+        label=_("Municipality of the missing unit"),
+        queryset=Municipality.objects.select_related("region"),
+        required=False,
+    )
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_website(self) -> str:
+        if self.cleaned_data.get("website"):
+            raise ValidationError(_("Please leave this field empty."), code="honeypot")
+        return ""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("unit"):
+            for field in ("new_organisation", "new_unit_name", "new_unit_sector", "new_unit_municipality"):
+                if not data.get(field):
+                    self.add_error(field, _("Choose your unit from the list, or describe the missing unit."))
+        return data
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Colleague's work e-mail address"))
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), empty_label=None)
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()

@@ -1,0 +1,49 @@
+"""Every few minutes: remind experts to answer offers, and of engagements coming up.
+
+Each reminder is sent once (the `*_reminder_sent_at` fields); the quiet hours apply to e-mail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from engagements import notifications
+from engagements.models import Assignment
+
+
+class Command(BaseCommand):
+    help = "Sends answer reminders for open offers and reminders before confirmed engagements."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = timezone.now()
+        answer = 0
+        soon = now + dt.timedelta(hours=settings.OFFER_REMINDER_HOURS)
+        for assignment in (
+            Assignment.objects.open_offers(now)
+            .filter(offer_expires_at__lte=soon, answer_reminder_sent_at__isnull=True)
+            .select_related("request__unit", "expert__user")
+        ):
+            with transaction.atomic():
+                assignment.answer_reminder_sent_at = now
+                assignment.save(update_fields=["answer_reminder_sent_at", "updated_at"])
+                notifications.offer_reminder(assignment)
+            answer += 1
+        coming = 0
+        horizon = now + dt.timedelta(days=settings.EVENT_REMINDER_DAYS)
+        for assignment in (
+            Assignment.objects.confirmed()
+            .filter(request__starts_at__gt=now, request__starts_at__lte=horizon, event_reminder_sent_at__isnull=True)
+            .select_related("request__unit", "expert__user")
+        ):
+            with transaction.atomic():
+                assignment.event_reminder_sent_at = now
+                assignment.save(update_fields=["event_reminder_sent_at", "updated_at"])
+                notifications.event_reminder(assignment)
+            coming += 1
+        self.stdout.write(f"{answer} answer reminders, {coming} engagement reminders")

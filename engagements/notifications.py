@@ -1,0 +1,180 @@
+"""Who is told what at each step of the request flow: an in-app notification and an e-mail.
+
+Both use the same sentence, rendered in the recipient's language. Called inside the transaction
+that changes the state: the notification rows commit with it, and e-mail leaves only after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from registry.mail import send_templated_mail
+from registry.models import Role, StaffRole, User
+
+if TYPE_CHECKING:
+    from engagements.models import Assignment, Request
+
+MESSAGES = {
+    "request_submitted": _("New request: %(title)s"),
+    "request_in_matching": _("Your request is being handled: %(title)s"),
+    "request_declined": _("Your request could not be fulfilled: %(title)s"),
+    "request_cancelled": _("Cancelled: %(title)s"),
+    "request_confirmed": _("Experts are confirmed for your request: %(title)s"),
+    "offer_made": _("You have a new offer: %(title)s"),
+    "offer_accepted": _("An expert accepted the offer: %(title)s"),
+    "offer_declined": _("An expert declined the offer: %(title)s"),
+    "offer_reminder": _("Please answer the offer: %(title)s"),
+    "assignment_confirmed": _("You are confirmed: %(title)s"),
+    "assignment_cancelled": _("An engagement was cancelled: %(title)s"),
+    "expert_cancelled": _("An expert cancelled: %(title)s"),
+    "event_reminder": _("Reminder: %(title)s is coming up"),
+}
+
+
+def message_for(kind: str, title: str) -> str:
+    return str(MESSAGES[kind]) % {"title": title}
+
+
+def coordinators_of(request: Request) -> list[User]:
+    region = request.unit.region_id
+    return list(
+        User.objects.filter(
+            Q(staff_roles__region__isnull=True) | Q(staff_roles__region_id=region),
+            staff_roles__role=StaffRole.Kind.COORDINATOR,
+            is_active=True,
+        ).distinct()
+    )
+
+
+def is_urgent(request: Request) -> bool:
+    """A change on the day of the engagement is sent even in the quiet hours."""
+    return bool(request.starts_at) and timezone.localdate(request.starts_at) <= timezone.localdate()
+
+
+def notify(
+    users: Iterable[User],
+    kind: str,
+    request: Request,
+    *,
+    url_name: str,
+    url_arg: int,
+    assignment: Assignment | None = None,
+    email: bool = True,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    from engagements.models import Notification
+
+    path = reverse(url_name, args=[url_arg])
+    for user in users:
+        Notification.objects.create(user=user, kind=kind, request=request, assignment=assignment, url=path)
+        if not email:
+            continue
+        language = user.preferred_language
+        with translation.override(language):
+            headline = message_for(kind, request.title)
+        send_templated_mail(
+            "engagements/email/notice",
+            [user.email],
+            {
+                "headline": headline,
+                "kind": kind,
+                "request": request,
+                "assignment": assignment,
+                "url": f"{settings.SITE_URL}{path}",
+                "site_url": settings.SITE_URL,
+                **(extra or {}),
+            },
+            language=language,
+            urgent=is_urgent(request),
+        )
+
+
+def _tell_coordinators(kind: str, request: Request, assignment: Assignment | None = None) -> None:
+    notify(
+        coordinators_of(request),
+        kind,
+        request,
+        url_name="engagements:coordinator-request",
+        url_arg=request.pk,
+        assignment=assignment,
+    )
+
+
+def _tell_unit(kind: str, request: Request) -> None:
+    notify([request.created_by], kind, request, url_name="engagements:unit-request", url_arg=request.pk)
+
+
+def _tell_expert(kind: str, assignment: Assignment) -> None:
+    notify(
+        [assignment.expert.user],
+        kind,
+        assignment.request,
+        url_name="engagements:offer",
+        url_arg=assignment.pk,
+        assignment=assignment,
+    )
+
+
+def request_submitted(request: Request) -> None:
+    _tell_coordinators("request_submitted", request)
+
+
+def request_in_matching(request: Request) -> None:
+    _tell_unit("request_in_matching", request)
+
+
+def request_declined(request: Request) -> None:
+    _tell_unit("request_declined", request)
+
+
+def request_cancelled(request: Request, by: User, affected: list[Assignment]) -> None:
+    for assignment in affected:
+        _tell_expert("assignment_cancelled", assignment)
+    if by != request.created_by:
+        _tell_unit("request_cancelled", request)
+    if not by.has_role(Role.COORDINATOR):
+        _tell_coordinators("request_cancelled", request)
+
+
+def offer_made(assignment: Assignment) -> None:
+    _tell_expert("offer_made", assignment)
+
+
+def offer_answered(assignment: Assignment) -> None:
+    from engagements.models import Assignment as AssignmentModel
+
+    kind = "offer_accepted" if assignment.status == AssignmentModel.Status.ACCEPTED else "offer_declined"
+    _tell_coordinators(kind, assignment.request, assignment)
+
+
+def assignment_confirmed(assignment: Assignment) -> None:
+    from engagements.models import Request as RequestModel
+
+    _tell_expert("assignment_confirmed", assignment)
+    request = assignment.request
+    if request.status == RequestModel.Status.CONFIRMED:
+        _tell_unit("request_confirmed", request)
+
+
+def assignment_cancelled(assignment: Assignment, by: User, was_confirmed: bool) -> None:
+    if by == assignment.expert.user:
+        _tell_coordinators("expert_cancelled", assignment.request, assignment)
+        if was_confirmed:
+            _tell_unit("expert_cancelled", assignment.request)
+    else:
+        _tell_expert("assignment_cancelled", assignment)
+
+
+def offer_reminder(assignment: Assignment) -> None:
+    _tell_expert("offer_reminder", assignment)
+
+
+def event_reminder(assignment: Assignment) -> None:
+    _tell_expert("event_reminder", assignment)

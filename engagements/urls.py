@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from engagements import coordination, views
+
+app_name = "engagements"
+
+urlpatterns = [
+    # Public start for workers without an account
+    path("request-an-expert/start/", views.join, name="join"),
+    path("request-an-expert/check-your-email/", views.join_sent, name="join-sent"),
+    # Unit members
+    path("unit/requests/", views.unit_requests, name="unit-requests"),
+    path("unit/requests/new/", views.request_create, name="request-create"),
+    path("unit/requests/<int:pk>/", views.unit_request, name="unit-request"),
+    path("unit/requests/<int:pk>/edit/", views.request_edit, name="request-edit"),
+    path("unit/requests/<int:pk>/submit/", views.request_submit, name="request-submit"),
+    path("unit/requests/<int:pk>/cancel/", views.request_cancel, name="request-cancel"),
+    path("unit/requests/<int:pk>/attachments/", views.attachment_upload, name="attachment-upload"),
+    path("unit/invite/", views.invite_colleague, name="invite-colleague"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    # Experts
+    path("me/offers/", views.my_offers, name="my-offers"),
+    path("me/offers/<int:pk>/", views.offer, name="offer"),
+    path("me/offers/<int:pk>/accept/", views.offer_accept, name="offer-accept"),
+    path("me/offers/<int:pk>/decline/", views.offer_decline, name="offer-decline"),
+    path("me/offers/<int:pk>/cancel/", views.expert_cancel, name="expert-cancel"),
+    # Calendar
+    path("engagements/<int:pk>/calendar.ics", views.assignment_ics, name="assignment-ics"),
+    path("calendar/", views.calendar_settings, name="calendar"),
+    path("calendar/new-address/", views.calendar_rotate, name="calendar-rotate"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
+    # Notifications
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications-read"),
+    path("notifications/<int:pk>/", views.notification_open, name="notification"),
+    # Coordinator
+    path("coordinator/requests/", coordination.inbox, name="inbox"),
+    path("coordinator/requests/<int:pk>/", coordination.coordinator_request, name="coordinator-request"),
+    path("coordinator/requests/<int:pk>/matching/", coordination.matching, name="matching"),
+    path("coordinator/requests/<int:pk>/matching/excluded/", coordination.matching_excluded, name="excluded"),
+    path("coordinator/requests/<int:pk>/take/", coordination.take_into_matching, name="take"),
+    path("coordinator/requests/<int:pk>/decline/", coordination.decline_request, name="decline"),
+    path("coordinator/requests/<int:pk>/cancel/", coordination.coordinator_cancel_request, name="coordinator-cancel"),
+    path("coordinator/requests/<int:pk>/offers/", coordination.make_offers, name="make-offers"),
+    path("coordinator/assignments/<int:pk>/confirm/", coordination.confirm_assignment, name="confirm"),
+    path("coordinator/assignments/<int:pk>/cancel/", coordination.cancel_assignment, name="cancel-assignment"),
+    path("coordinator/invite/", coordination.invite_member, name="invite-member"),
+]

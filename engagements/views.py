@@ -1,0 +1,432 @@
+"""Unit members' requests, experts' offers and engagements, notifications, calendars."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.core.ratelimit import consume as consume_rate_limit
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from engagements import calendar
+from engagements.forms import AttachmentForm, InviteForm, JoinForm, OptionalReasonForm, ReasonForm, RequestForm
+from engagements.invitations import invite_unit_member
+from engagements.models import Assignment, Attachment, InvalidTransition, Notification, Request
+from engagements.notifications import message_for
+from registry.http import AuthenticatedHttpRequest
+from registry.models import Role, StaffRole, Unit, User, regions_in_scope
+from registry.views import role_required
+
+# Unit members ------------------------------------------------------------------------------------
+
+
+def _member_units(user: User) -> QuerySet[Unit]:
+    return Unit.objects.filter(memberships__user=user, memberships__approved_at__isnull=False)
+
+
+def _units_for_new_request(user: User) -> QuerySet[Unit]:
+    # A worker whose membership still waits for approval may already ask; triage approves both.
+    return Unit.objects.filter(memberships__user=user).select_related("organisation").distinct()
+
+
+def _get_request_for_member(request: AuthenticatedHttpRequest, pk: int) -> Request:
+    # Another unit's request simply does not exist for this user (404).
+    return get_object_or_404(
+        Request.objects.visible_to_unit_member(request.user).select_related("unit__organisation", "created_by"),
+        pk=pk,
+    )
+
+
+def _unit_member_required(view: Any) -> Any:
+    """Unit members, including those whose membership waits for the coordinator's approval."""
+
+    @login_required
+    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.unit_memberships.exists():
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@_unit_member_required
+@require_GET
+def unit_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
+    requests = Request.objects.visible_to_unit_member(request.user).select_related("unit").order_by("-created_at")
+    pending = request.user.unit_memberships.filter(approved_at__isnull=True).select_related("unit")
+    return render(request, "engagements/unit/request_list.html", {"requests": requests, "pending": pending})
+
+
+@_unit_member_required
+@require_http_methods(["GET", "POST"])
+def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    units = _units_for_new_request(request.user)
+    initial = {
+        "contact_name": request.user.get_full_name(),
+        "contact_email": request.user.email,
+        "experts_needed": 1,
+    }
+    form = RequestForm(request.POST or None, units=units, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            obj = form.save(commit=False)
+            obj.created_by = request.user
+            obj.save()
+            form.save_m2m()
+        messages.success(request, _("The request was saved as a draft. Check it and send it to the coordinator."))
+        return redirect("engagements:unit-request", pk=obj.pk)
+    return render(request, "engagements/unit/request_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@_unit_member_required
+@require_GET
+def unit_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    obj = _get_request_for_member(request, pk)
+    confirmed = obj.assignments.filter(status=Assignment.Status.CONFIRMED).select_related("expert", "role")
+    context = {
+        "obj": obj,
+        "confirmed": confirmed,
+        "attachments": obj.attachments.all(),
+        "attachment_form": AttachmentForm(),
+        "cancel_form": ReasonForm(),
+        "themes": list(obj.themes.all()),
+        "languages": list(obj.languages.all()),
+    }
+    return render(request, "engagements/unit/request_detail.html", context)
+
+
+@_unit_member_required
+@require_http_methods(["GET", "POST"])
+def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    obj = _get_request_for_member(request, pk)
+    if not obj.is_editable:
+        messages.error(request, _("A confirmed request can no longer be edited. Contact the coordinator."))
+        return redirect("engagements:unit-request", pk=obj.pk)
+    form = RequestForm(request.POST or None, instance=obj, units=_units_for_new_request(request.user))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The request was saved."))
+        return redirect("engagements:unit-request", pk=obj.pk)
+    return render(
+        request, "engagements/unit/request_form.html", {"form": form, "obj": obj}, status=400 if form.errors else 200
+    )
+
+
+@_unit_member_required
+@require_POST
+def request_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    obj = _get_request_for_member(request, pk)
+    try:
+        obj.submit()
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The request was sent to the coordinator."))
+    return redirect("engagements:unit-request", pk=obj.pk)
+
+
+@_unit_member_required
+@require_POST
+def request_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    obj = _get_request_for_member(request, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please give a reason for cancelling."))
+        return redirect("engagements:unit-request", pk=obj.pk)
+    try:
+        obj.cancel(request.user, form.cleaned_data["reason"])
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The request was cancelled and everyone involved was told."))
+    return redirect("engagements:unit-request", pk=obj.pk)
+
+
+@_unit_member_required
+@require_POST
+def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    obj = _get_request_for_member(request, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not obj.is_editable or not form.is_valid():
+        confirmed = obj.assignments.filter(status=Assignment.Status.CONFIRMED).select_related("expert", "role")
+        context = {
+            "obj": obj,
+            "confirmed": confirmed,
+            "attachments": obj.attachments.all(),
+            "attachment_form": form,
+            "cancel_form": ReasonForm(),
+            "themes": list(obj.themes.all()),
+            "languages": list(obj.languages.all()),
+        }
+        return render(request, "engagements/unit/request_detail.html", context, status=400)
+    upload = form.cleaned_data["file"]
+    Attachment.objects.create(
+        request=obj,
+        file=upload,
+        original_name=upload.name[:200],
+        content_type=form.cleaned_data["content_type"],
+        size=upload.size,
+        uploaded_by=request.user,
+    )
+    messages.success(request, _("The attachment was added."))
+    return redirect("engagements:unit-request", pk=obj.pk)
+
+
+@login_required
+@require_GET
+@never_cache
+def attachment_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Attachments go to the unit, coordinators in scope, and the experts confirmed to the request."""
+    user = request.user
+    allowed = Q(request__in=Request.objects.visible_to_unit_member(user))
+    if user.has_role(Role.COORDINATOR):
+        allowed |= Q(request__in=Request.objects.in_regions(regions_in_scope(user, StaffRole.Kind.COORDINATOR)))
+    if user.has_role(Role.EXPERT):
+        allowed |= Q(
+            request__assignments__expert__user=user,
+            request__assignments__status__in=[Assignment.Status.CONFIRMED, Assignment.Status.ATTENDED],
+        )
+    attachment = Attachment.objects.filter(allowed).distinct().filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=True,
+        filename=attachment.original_name,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@_unit_member_required
+@require_http_methods(["GET", "POST"])
+def invite_colleague(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = InviteForm(request.POST or None, units=_member_units(request.user))
+    if request.method == "POST" and form.is_valid():
+        invite_unit_member(form.cleaned_data["email"], form.cleaned_data["unit"], invited_by=request.user)
+        messages.success(request, _("The invitation was sent."))
+        return redirect("engagements:unit-requests")
+    return render(request, "engagements/invite.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# Public start for units ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest) -> HttpResponse:
+    """A worker without an account gives a work e-mail and their unit; the link we send proves the
+    address, and the coordinator approves the membership when triaging the first request."""
+    form = JoinForm(request.POST or None)
+    if request.method == "POST":
+        if not consume_rate_limit(request, action="unit_join"):
+            return render(request, "engagements/join.html", {"form": form, "rate_limited": True}, status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            with transaction.atomic():
+                unit = data["unit"]
+                if unit is None:
+                    # The missing unit waits inactive until the coordinator approves it in triage.
+                    municipality = data["new_unit_municipality"]
+                    unit, _created = Unit.objects.get_or_create(
+                        organisation=data["new_organisation"],
+                        name=data["new_unit_name"].strip(),
+                        defaults={
+                            "sector": data["new_unit_sector"],
+                            "region": municipality.region,
+                            "municipality": municipality,
+                            "is_active": False,
+                        },
+                    )
+                invite_unit_member(data["email"], unit, invited_by=None, name=data["name"], title=data["title"])
+            return redirect("engagements:join-sent")
+    return render(request, "engagements/join.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_GET
+def join_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "engagements/join_sent.html")
+
+
+# Experts: offers and engagements ----------------------------------------------------------------
+
+
+def _get_assignment_for_expert(request: AuthenticatedHttpRequest, pk: int) -> Assignment:
+    # Ownership is part of the query: someone else's offer is simply not found (404).
+    return get_object_or_404(
+        Assignment.objects.select_related("request__unit__organisation", "role", "expert"),
+        pk=pk,
+        expert__user=request.user,
+    )
+
+
+@role_required(Role.EXPERT)
+@require_GET
+def my_offers(request: AuthenticatedHttpRequest) -> HttpResponse:
+    mine = Assignment.objects.filter(expert__user=request.user).select_related("request__unit", "role")
+    now = timezone.now()
+    context = {
+        "offers": mine.open_offers(now).order_by("offer_expires_at"),
+        "upcoming": mine.filter(status__in=[Assignment.Status.ACCEPTED, Assignment.Status.CONFIRMED]).order_by(
+            "request__starts_at", "request__deadline"
+        ),
+        "past": mine.exclude(status__in=Assignment.LIVE_STATUSES).order_by("-offered_at")[:20],
+    }
+    return render(request, "engagements/expert/offers.html", context)
+
+
+@role_required(Role.EXPERT)
+@require_GET
+def offer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = _get_assignment_for_expert(request, pk)
+    return render(
+        request,
+        "engagements/expert/offer.html",
+        {
+            "assignment": assignment,
+            "obj": assignment.request,
+            "decline_form": OptionalReasonForm(),
+            "cancel_form": ReasonForm(),
+            "themes": list(assignment.request.themes.all()),
+            "attachments": assignment.request.attachments.all()
+            if assignment.status == Assignment.Status.CONFIRMED
+            else [],
+        },
+    )
+
+
+@role_required(Role.EXPERT)
+@require_POST
+def offer_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = _get_assignment_for_expert(request, pk)
+    try:
+        assignment.accept()
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Thank you! The coordinator will confirm the engagement."))
+    return redirect("engagements:offer", pk=assignment.pk)
+
+
+@role_required(Role.EXPERT)
+@require_POST
+def offer_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = _get_assignment_for_expert(request, pk)
+    form = OptionalReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The reason is too long."))
+        return redirect("engagements:offer", pk=assignment.pk)
+    try:
+        assignment.decline(reason=form.cleaned_data["reason"])
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("You declined the offer. Thank you for letting us know."))
+    return redirect("engagements:my-offers")
+
+
+@role_required(Role.EXPERT)
+@require_POST
+def expert_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = _get_assignment_for_expert(request, pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please give a reason for cancelling."))
+        return redirect("engagements:offer", pk=assignment.pk)
+    try:
+        assignment.cancel(request.user, form.cleaned_data["reason"])
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The engagement was cancelled. The coordinator was told."))
+    return redirect("engagements:my-offers")
+
+
+# Calendar ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def assignment_ics(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """One confirmed engagement as an .ics file, for the expert, the unit or a coordinator in scope."""
+    user = request.user
+    allowed = Q(expert__user=user) | Q(request__in=Request.objects.visible_to_unit_member(user))
+    if user.has_role(Role.COORDINATOR):
+        allowed |= Q(request__in=Request.objects.in_regions(regions_in_scope(user, StaffRole.Kind.COORDINATOR)))
+    assignment = get_object_or_404(
+        Assignment.objects.filter(allowed, status=Assignment.Status.CONFIRMED)
+        .select_related("request__unit", "expert", "role")
+        .distinct(),
+        pk=pk,
+    )
+    if assignment.request.busy_window() is None:
+        raise Http404
+    body = calendar.ics_for([assignment])
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="engagement-{assignment.pk}.ics"'
+    return response
+
+
+@login_required
+@require_GET
+def calendar_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    feed = calendar.feed_for(request.user)
+    url = request.build_absolute_uri(calendar.feed_path(feed))
+    return render(request, "engagements/calendar.html", {"feed_url": url})
+
+
+@login_required
+@require_POST
+def calendar_rotate(request: AuthenticatedHttpRequest) -> HttpResponse:
+    calendar.feed_for(request.user).rotate()
+    messages.success(request, _("Your calendar address was changed. The old address no longer works."))
+    return redirect("engagements:calendar")
+
+
+@require_GET
+@never_cache
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    body = calendar.feed_body(token)
+    if body is None:
+        raise Http404
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+# Notifications -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
+    items = list(Notification.objects.filter(user=request.user).select_related("request").order_by("-created_at")[:50])
+    rows = [(item, message_for(item.kind, item.request.title if item.request else "")) for item in items]
+    return render(request, "engagements/notifications.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
+    Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("engagements:notifications")
+
+
+@login_required
+@require_GET
+def notification_open(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    item = get_object_or_404(Notification, pk=pk, user=request.user)
+    if item.read_at is None:
+        item.read_at = timezone.now()
+        item.save(update_fields=["read_at"])
+    return redirect(item.url)
