@@ -355,19 +355,21 @@ class Assignment(models.Model):
     def is_open_offer(self) -> bool:
         return self.status == self.Status.OFFERED and self.offer_expires_at > timezone.now()
 
-    @transaction.atomic
     def accept(self) -> None:
-        if self.status != self.Status.OFFERED:
-            raise InvalidTransition(_("This offer is no longer open."))
-        if self.offer_expires_at <= timezone.now():
-            self._set(self.Status.EXPIRED)
+        if self.status == self.Status.OFFERED and self.offer_expires_at <= timezone.now():
+            # Expiring is a state change of its own: it must stick although accepting fails.
+            self.expire()
+            self.refresh_from_db()
             raise InvalidTransition(_("The time to answer this offer has passed."))
-        if not ExpertProfile.objects.consent_current().filter(pk=self.expert_id).exists():
-            raise InvalidTransition(_("Please renew your consents before accepting offers."))
-        self._set(self.Status.ACCEPTED, answered_at=timezone.now())
-        from engagements import notifications
+        with transaction.atomic():
+            if self.status != self.Status.OFFERED:
+                raise InvalidTransition(_("This offer is no longer open."))
+            if not ExpertProfile.objects.consent_current().filter(pk=self.expert_id).exists():
+                raise InvalidTransition(_("Please renew your consents before accepting offers."))
+            self._set(self.Status.ACCEPTED, answered_at=timezone.now())
+            from engagements import notifications
 
-        notifications.offer_answered(self)
+            notifications.offer_answered(self)
 
     @transaction.atomic
     def decline(self, *, reason: str = "") -> None:

@@ -359,7 +359,14 @@ class ExpertProfile(models.Model):
             recorded_by=by_user,
         )
         if purpose == ConsentPurpose.REGISTRY:
-            # Out of matching at once; erased after the retention period unless they come back.
+            # Out of matching at once (matching checks consent), open offers cancelled, and erased
+            # after the retention period unless they come back.
+            from engagements.models import Assignment
+
+            for assignment in self.assignments.filter(
+                status__in=[Assignment.Status.OFFERED, Assignment.Status.ACCEPTED]
+            ).select_related("request"):
+                assignment.cancel(by_user or self.user, str(_("The expert left the registry.")))
             self.erase_after = timezone.now() + dt.timedelta(days=settings.RETENTION_DAYS_AFTER_WITHDRAWAL)
             self.save(update_fields=["erase_after", "updated_at"])
         return record

@@ -172,3 +172,54 @@ def personas(
         "manager": manager,
         "admin": admin_user,
     }
+
+
+@pytest.fixture
+def make_request(unit: Unit, unit_member: User) -> Callable[..., Any]:
+    """A request of `unit` (created by `unit_member`), by default submitted, next Monday 13–15."""
+    import datetime as dt
+
+    from engagements.models import Request
+    from experts.models import Language
+
+    def factory(status: str = "submitted", **extra: Any) -> Request:
+        today = timezone.localdate()
+        monday = today + dt.timedelta(days=7 - today.weekday() + 7)
+        starts = timezone.make_aware(dt.datetime.combine(monday, dt.time(13, 0)))
+        defaults: dict[str, Any] = {
+            "unit": unit,
+            "created_by": unit_member,
+            "type": "panel",
+            "title": f"Paneeli {next(_sequence)}",
+            "purpose": "Haluamme kuulla nuorten kokemuksia sijaishuollosta.",
+            "task": "Osallistu paneeliin.",
+            "audience": "Sosiaalityöntekijät",
+            "audience_size": 40,
+            "experts_needed": 1,
+            "format": "in_person",
+            "place": "Kuopio",
+            "starts_at": starts,
+            "ends_at": starts + dt.timedelta(hours=2),
+            "contact_name": "Sari",
+            "contact_email": unit_member.email,
+            "status": status,
+        }
+        defaults.update(extra)
+        request = Request.objects.create(**defaults)
+        request.languages.set(Language.objects.filter(code="fi"))
+        return request
+
+    return factory
+
+
+def ready_expert(expert: ExpertProfile, *, weekly: int = (1 << 21) - 1, role: str = "panellist") -> ExpertProfile:
+    """Consents given, available every day and time, takes the role, speaks Finnish."""
+    from experts.models import EngagementRole, Language
+
+    expert.give_consent("registry")
+    expert.give_consent("contact")
+    expert.weekly_availability = weekly
+    expert.save()
+    expert.roles.add(EngagementRole.objects.get(code=role))
+    expert.languages.add(Language.objects.get(code="fi"))
+    return expert
