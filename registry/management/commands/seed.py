@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from engagements.models import ROLE_FOR_TYPE, Assignment, Request
 from experts.models import (
     Application,
     AvailabilityException,
@@ -138,6 +139,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="Run even when DEBUG is off.")
         parser.add_argument("--experts", type=int, default=0, help="Extra generated experts (for scale tests).")
+        parser.add_argument("--requests", type=int, default=0, help="Extra generated requests (for scale tests).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
@@ -148,8 +150,11 @@ class Command(BaseCommand):
             self.seed_accounts(regions, units)
             self.seed_demo_experts(regions, units)
             self.seed_applications(regions)
+            self.seed_requests(units)
             if options["experts"]:
                 self.seed_generated_experts(options["experts"], regions)
+            if options["requests"]:
+                self.seed_generated_requests(options["requests"])
         self.stdout.write(self.style.SUCCESS(f"Demo data is ready. Demo password: {DEMO_PASSWORD}"))
 
     def seed_places(self) -> dict[str, Region]:
@@ -482,6 +487,193 @@ class Command(BaseCommand):
             if created:
                 application.languages.set(Language.objects.filter(code="fi"))
                 application.roles.set(EngagementRole.objects.filter(code__in=roles))
+
+    def seed_requests(self, units: dict[str, Unit]) -> None:
+        """One request in every state, so every page of the flow has something to show."""
+        unit = units["Lastensuojelun avohuolto, Kuopio"]
+        other = units["Nuorisokoti Lieksa"]
+        member = User.objects.get(email="unit@demo.test")
+        member2 = User.objects.get(email="unit2@demo.test")
+        tuuli = ExpertProfile.objects.get(user__email="expert@demo.test")
+        marja = ExpertProfile.objects.get(user__email="expert2@demo.test")
+        coordinator = User.objects.get(email="coordinator@demo.test")
+        today = timezone.localdate()
+
+        def at(days: int, hour: int = 13) -> dt.datetime:
+            day = today + dt.timedelta(days=days)
+            # Demo experts are available on weekday afternoons and evenings: keep to weekdays.
+            while day.weekday() >= 5:
+                day += dt.timedelta(days=1)
+            return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+        rows: list[dict[str, Any]] = [
+            {"title": "Nuorten ääni perhetyön kehittämispäivässä", "status": "draft", "type": "speaker", "days": 40},
+            {"title": "Paneelikeskustelu sijaishuollon arjesta", "status": "submitted", "type": "panel", "days": 30},
+            {
+                "title": "Vierailu nuorisokodin henkilökunnan tiimiin",
+                "status": "matching",
+                "type": "visit",
+                "days": 25,
+                "unit": other,
+                "by": member2,
+            },
+            {
+                "title": "Jälkihuollon kehittämistyöpaja",
+                "status": "offered",
+                "type": "workshop",
+                "days": 21,
+                "offer": [(tuuli, "offered")],
+            },
+            {
+                "title": "Koulutuspäivä: nuoren kohtaaminen",
+                "status": "confirmed",
+                "type": "co_training",
+                "days": 14,
+                "offer": [(tuuli, "confirmed")],
+                "wished_kind": "youth",
+            },
+            {
+                "title": "Toimintakorttien selkokielisyyden kommentointi",
+                "status": "matching",
+                "type": "material_review",
+                "review": True,
+            },
+            {
+                "title": "Vanhempien kokemukset huostaanotosta",
+                "status": "completed",
+                "type": "speaker",
+                "days": -10,
+                "offer": [(marja, "attended")],
+                "wished_kind": "parent",
+            },
+            {
+                "title": "Ohjausryhmän kokous, kevät",
+                "status": "closed",
+                "type": "working_group",
+                "days": -60,
+                "offer": [(tuuli, "attended")],
+            },
+            {
+                "title": "Peruttu tiimivierailu",
+                "status": "cancelled",
+                "type": "visit",
+                "days": 9,
+                "reason": "Tiimin aikataulut muuttuivat.",
+            },
+            {
+                "title": "Haastattelu arviointitutkimukseen",
+                "status": "declined",
+                "type": "interview",
+                "days": 5,
+                "reason": "Emme löytäneet tähän sopivaa kokemusasiantuntijaa näin nopeasti.",
+            },
+        ]
+        finnish = Language.objects.get(code="fi")
+        themes = list(Theme.objects.filter(code__in=["foster_care", "aftercare"]))
+        for row in rows:
+            if Request.objects.filter(title=row["title"]).exists():
+                continue
+            starts = None if row.get("review") else at(row["days"])
+            req = Request.objects.create(
+                unit=row.get("unit", unit),
+                created_by=row.get("by", member),
+                type=row["type"],
+                title=row["title"],
+                purpose="Haluamme kuulla, miltä palvelumme näyttävät asiakkaan silmin, ja muuttaa käytäntöjämme.",
+                task="Kerro omasta kokemuksestasi ja keskustele työntekijöiden kanssa.",
+                audience="Lastensuojelun sosiaalityöntekijät ja ohjaajat",
+                audience_size=35,
+                wished_kind=row.get("wished_kind", "either"),
+                format="remote" if row.get("review") else "in_person",
+                place="" if row.get("review") else "Kuopion kaupungintalo, Suokatu 42",
+                starts_at=starts,
+                ends_at=starts + dt.timedelta(hours=2) if starts else None,
+                deadline=today + dt.timedelta(days=20) if row.get("review") else None,
+                estimated_hours=4 if row.get("review") else None,
+                contact_name="Sari Sosiaalityöntekijä",
+                contact_email="unit@demo.test",
+                status=row["status"],
+                status_reason=row.get("reason", ""),
+                submitted_at=None if row["status"] == "draft" else timezone.now() - dt.timedelta(days=7),
+                confirmed_at=timezone.now() - dt.timedelta(days=3)
+                if row["status"] in ("confirmed", "completed", "closed")
+                else None,
+            )
+            req.languages.set([finnish])
+            req.themes.set(themes)
+            for expert, status in row.get("offer", []):
+                Assignment.objects.create(
+                    request=req,
+                    expert=expert,
+                    role=EngagementRole.objects.get(code=ROLE_FOR_TYPE.get(req.type, "speaker")),
+                    status=status,
+                    offered_by=coordinator,
+                    offer_expires_at=timezone.now() + dt.timedelta(days=3)
+                    if status == "offered"
+                    else timezone.now() - dt.timedelta(days=5),
+                    confirmed_at=None if status == "offered" else timezone.now() - dt.timedelta(days=3),
+                )
+
+    def seed_generated_requests(self, count: int) -> None:
+        """Many requests over two years across all units, for scale tests and statistics."""
+        rng = random.Random(1234)
+        units = list(Unit.objects.all())
+        creators = {m.unit_id: m.user_id for m in UnitMembership.objects.all()}
+        fallback = User.objects.get(email="unit@demo.test").pk
+        finnish = Language.objects.get(code="fi")
+        now = timezone.now()
+        statuses = ["submitted", "matching", "offered", "confirmed", "completed", "closed", "cancelled", "declined"]
+        start_index = Request.objects.filter(title__startswith="Generoitu pyyntö").count()
+        batch = []
+        for i in range(start_index, start_index + count):
+            unit = units[i % len(units)]
+            offset = dt.timedelta(days=rng.randint(-700, 90), hours=rng.randint(8, 17) - 12)
+            starts = now + offset
+            status = rng.choice(statuses[:4] if offset.days > 0 else statuses[4:])
+            batch.append(
+                Request(
+                    unit=unit,
+                    created_by_id=creators.get(unit.pk, fallback),
+                    type=rng.choice(list(ROLE_FOR_TYPE)),
+                    title=f"Generoitu pyyntö {i + 1}",
+                    purpose="Kehittämistyö",
+                    task="Osallistuminen",
+                    audience="Työntekijät",
+                    audience_size=rng.randint(5, 200),
+                    starts_at=starts,
+                    ends_at=starts + dt.timedelta(hours=2),
+                    place="Kokoustila",
+                    contact_name="Demo",
+                    contact_email="unit@demo.test",
+                    status=status,
+                    created_at=starts - dt.timedelta(days=30),
+                    submitted_at=starts - dt.timedelta(days=29),
+                    confirmed_at=starts - dt.timedelta(days=10)
+                    if status in ("confirmed", "completed", "closed")
+                    else None,
+                )
+            )
+        Request.objects.bulk_create(batch, batch_size=2000)
+        created = list(Request.objects.filter(title__startswith="Generoitu pyyntö").order_by("-pk")[:count])
+        Request.languages.through.objects.bulk_create(
+            [Request.languages.through(request_id=r.pk, language_id=finnish.pk) for r in created], batch_size=2000
+        )
+        experts = list(ExpertProfile.objects.filter(status=ExpertProfile.Status.ACTIVE).values_list("pk", flat=True))
+        role = EngagementRole.objects.get(code="speaker")
+        assignments = []
+        for req in created:
+            if req.status in ("confirmed", "completed", "closed") and experts:
+                assignments.append(
+                    Assignment(
+                        request_id=req.pk,
+                        expert_id=rng.choice(experts),
+                        role=role,
+                        status="confirmed" if req.status == "confirmed" else "attended",
+                        offer_expires_at=req.confirmed_at,
+                        confirmed_at=req.confirmed_at,
+                    )
+                )
+        Assignment.objects.bulk_create(assignments, batch_size=2000)
 
     def seed_generated_experts(self, count: int, regions: dict[str, Region]) -> None:
         rng = random.Random(2026)  # deterministic: the same data every time
