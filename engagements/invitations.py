@@ -55,3 +55,14 @@ def invite_unit_member(
         urgent=True,
     )
     return membership
+
+
+def tell_existing_account(user: User) -> None:
+    """Someone used the public start form with an address that already has an account."""
+    send_templated_mail(
+        "engagements/email/join_existing_account",
+        [user.email],
+        {"link": f"{settings.SITE_URL}/accounts/login/"},
+        language=user.preferred_language,
+        urgent=True,
+    )

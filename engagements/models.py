@@ -56,7 +56,8 @@ class RequestQuerySet(models.QuerySet["Request"]):
         """A member's approved units' requests, and the requests they made themselves while their
         membership waits for approval (never other requests of a unit they only claim to belong to)."""
         approved_units = UnitMembership.objects.approved().filter(user=user).values("unit_id")
-        return self.filter(Q(unit_id__in=approved_units) | Q(created_by=user))
+        member_units = UnitMembership.objects.filter(user=user).values("unit_id")
+        return self.filter(Q(unit_id__in=approved_units) | Q(created_by=user, unit_id__in=member_units))
 
     def in_regions(self, regions: models.QuerySet[Region] | None) -> RequestQuerySet:
         return self if regions is None else self.filter(unit__region__in=regions)
@@ -210,11 +211,12 @@ class Request(models.Model):
     def take_into_matching(self, by: Any) -> None:
         if self.status != self.Status.SUBMITTED:
             raise InvalidTransition(_("Only a submitted request can be taken into matching."))
-        # Triage approves a worker's pending membership of the unit in the same step.
-        UnitMembership.objects.filter(user=self.created_by, unit=self.unit, approved_at__isnull=True).update(
+        # Triage approves a worker's pending membership of the unit in the same step, and the unit
+        # they described if it is new (a unit switched off on purpose has no pending members).
+        approved = UnitMembership.objects.filter(user=self.created_by, unit=self.unit, approved_at__isnull=True).update(
             approved_at=timezone.now()
         )
-        if not self.unit.is_active:
+        if approved and not self.unit.is_active:
             self.unit.is_active = True
             self.unit.save(update_fields=["is_active"])
         self._set_status(self.Status.MATCHING)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from engagements import calendar
 from engagements.forms import AttachmentForm, InviteForm, JoinForm, OptionalReasonForm, ReasonForm, RequestForm
-from engagements.invitations import invite_unit_member
+from engagements.invitations import invite_unit_member, tell_existing_account
 from engagements.models import Assignment, Attachment, InvalidTransition, Notification, Request
 from engagements.notifications import message_for
 from registry.http import AuthenticatedHttpRequest
@@ -33,8 +33,13 @@ def _member_units(user: User) -> QuerySet[Unit]:
 
 
 def _units_for_new_request(user: User) -> QuerySet[Unit]:
-    # A worker whose membership still waits for approval may already ask; triage approves both.
-    return Unit.objects.filter(memberships__user=user).select_related("organisation").distinct()
+    # A worker whose membership still waits for approval may already ask; triage approves both
+    # (and a new unit they described). Units switched off otherwise are not offered.
+    return (
+        Unit.objects.filter(Q(is_active=True) | Q(memberships__approved_at__isnull=True), memberships__user=user)
+        .select_related("organisation")
+        .distinct()
+    )
 
 
 def _get_request_for_member(request: AuthenticatedHttpRequest, pk: int) -> Request:
@@ -159,7 +164,10 @@ def request_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     obj = _get_request_for_member(request, pk)
     form = AttachmentForm(request.POST, request.FILES)
-    if not obj.is_editable or not form.is_valid():
+    if not obj.is_editable:
+        messages.error(request, _("Attachments can no longer be added to this request."))
+        return redirect("engagements:unit-request", pk=obj.pk)
+    if not form.is_valid():
         confirmed = obj.assignments.filter(status=Assignment.Status.CONFIRMED).select_related("expert", "role")
         context = {
             "obj": obj,
@@ -250,7 +258,13 @@ def join(request: HttpRequest) -> HttpResponse:
                             "is_active": False,
                         },
                     )
-                invite_unit_member(data["email"], unit, invited_by=None, name=data["name"], title=data["title"])
+                existing = User.objects.filter(email__iexact=data["email"]).first()
+                if existing is not None:
+                    # Nobody may change someone else's account from a public form: the owner is
+                    # only told how to join.
+                    tell_existing_account(existing)
+                else:
+                    invite_unit_member(data["email"], unit, invited_by=None, name=data["name"], title=data["title"])
             return redirect("engagements:join-sent")
     return render(request, "engagements/join.html", {"form": form}, status=400 if form.errors else 200)
 
