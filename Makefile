@@ -19,8 +19,10 @@ run: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed
 	@echo "Serving on http://127.0.0.1:8000 (a background worker sends the e-mails to this console)"
-	DEBUG=1 $(PY) manage.py db_worker --interval 1 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	DEBUG=1 $(PY) manage.py db_worker --queue-name '*' --interval 1 & worker=$$!; \
+	( while true; do DEBUG=1 $(PY) manage.py expire_offers -v0; DEBUG=1 $(PY) manage.py send_reminders -v0; \
+	  sleep 300; done ) & clock=$$!; \
+	trap 'kill $$worker $$clock 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP)

@@ -21,6 +21,7 @@ from engagements.forms import AttachmentForm, InviteForm, JoinForm, OptionalReas
 from engagements.invitations import invite_unit_member, tell_existing_account
 from engagements.models import Assignment, Attachment, InvalidTransition, Notification, Request
 from engagements.notifications import message_for
+from experts.models import ConsentPurpose, ExpertProfile
 from registry.http import AuthenticatedHttpRequest
 from registry.models import Role, StaffRole, Unit, User, regions_in_scope
 from registry.views import role_required
@@ -95,14 +96,26 @@ def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "engagements/unit/request_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
+def _confirmed_with_contacts(obj: Request) -> list[tuple[Assignment, bool]]:
+    """Confirmed experts, and whether each allows the unit to contact them directly."""
+    confirmed = list(
+        obj.assignments.filter(status=Assignment.Status.CONFIRMED).select_related("expert__user", "role")
+    )
+    direct = set(
+        ExpertProfile.objects.with_current_consent(ConsentPurpose.DIRECT_CONTACT)
+        .filter(pk__in=[a.expert_id for a in confirmed])
+        .values_list("pk", flat=True)
+    )
+    return [(assignment, assignment.expert_id in direct) for assignment in confirmed]
+
+
 @_unit_member_required
 @require_GET
 def unit_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     obj = _get_request_for_member(request, pk)
-    confirmed = obj.assignments.filter(status=Assignment.Status.CONFIRMED).select_related("expert", "role")
     context = {
         "obj": obj,
-        "confirmed": confirmed,
+        "confirmed": _confirmed_with_contacts(obj),
         "attachments": obj.attachments.all(),
         "attachment_form": AttachmentForm(),
         "cancel_form": ReasonForm(),
@@ -168,10 +181,9 @@ def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         messages.error(request, _("Attachments can no longer be added to this request."))
         return redirect("engagements:unit-request", pk=obj.pk)
     if not form.is_valid():
-        confirmed = obj.assignments.filter(status=Assignment.Status.CONFIRMED).select_related("expert", "role")
         context = {
             "obj": obj,
-            "confirmed": confirmed,
+            "confirmed": _confirmed_with_contacts(obj),
             "attachments": obj.attachments.all(),
             "attachment_form": form,
             "cancel_form": ReasonForm(),

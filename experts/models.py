@@ -151,6 +151,7 @@ class ConsentPurpose(models.TextChoices):
     PHOTO = "photo", _("Showing my photo")
     QUOTE = "quote", _("Quoting my words in materials")
     RECORDING = "recording", _("Recording and streaming")
+    DIRECT_CONTACT = "direct_contact", _("Units may contact me directly")
 
 
 REQUIRED_PURPOSES = (ConsentPurpose.REGISTRY, ConsentPurpose.CONTACT)

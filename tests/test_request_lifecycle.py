@@ -471,3 +471,17 @@ def test_reminders_are_sent_once(
     assert len(mail.outbox) == 2
     kinds = set(Notification.objects.filter(user=expert.user).values_list("kind", flat=True))
     assert kinds == {"offer_reminder", "event_reminder"}
+
+
+def test_unit_sees_direct_contact_only_with_the_experts_consent(
+    client: Client, unit_member: User, make_request: Any, expert: ExpertProfile
+) -> None:
+    req = make_request(status="confirmed")
+    offer_to(req, ready_expert(expert), status="confirmed")
+    client.force_login(unit_member)
+    page = client.get(reverse("engagements:unit-request", args=[req.pk])).content.decode()
+    assert expert.display_name in page
+    assert expert.user.email not in page
+    expert.give_consent("direct_contact")
+    page = client.get(reverse("engagements:unit-request", args=[req.pk])).content.decode()
+    assert f"mailto:{expert.user.email}" in page
