@@ -13,16 +13,26 @@ from django.db.models import Case, DateTimeField, IntegerField, QuerySet, Value,
 from django.db.models.functions import Cast, Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_filters.views import FilterView
 
-from engagements.forms import InviteForm, OfferForm, ReasonForm
+from engagements.forms import AttendanceForm, DebriefForm, InviteForm, OfferForm, ReasonForm
 from engagements.invitations import invite_unit_member
 from engagements.matching import evaluate
-from engagements.models import Assignment, InvalidTransition, Request, RequestType
+from engagements.models import (
+    Assignment,
+    Debrief,
+    ExpenseClaim,
+    InvalidTransition,
+    Request,
+    RequestType,
+    fee_for_assignment,
+)
+from engagements.payments import mark_paid, payments_csv, unpaid_payments
 from experts.models import EngagementRole
 from registry.http import AuthenticatedHttpRequest
 from registry.models import Region, Role, StaffRole, Unit, regions_in_scope
@@ -130,6 +140,10 @@ def _detail(request: AuthenticatedHttpRequest, obj: Request, status: int = 200, 
     context = {
         "obj": obj,
         "assignments": assignments,
+        "ended": obj.has_ended(),
+        "expert_feedback": list(
+            obj.assignments.filter(feedback__isnull=False).select_related("expert", "feedback")
+        ),
         "pending_membership": pending,
         "themes": list(obj.themes.all()),
         "languages": list(obj.languages.all()),
@@ -244,13 +258,15 @@ def make_offers(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         with transaction.atomic():
             for expert_pk in form.cleaned_data["experts"]:
-                assignment = Assignment.objects.create(
+                assignment = Assignment(
                     request=obj,
                     expert=by_pk[expert_pk],
                     role=role,
                     offered_by=request.user,
                     offer_expires_at=form.cleaned_data["answer_by"],
                 )
+                assignment.fee_proposed = fee_for_assignment(assignment, timezone.localdate())
+                assignment.save()
                 notifications.offer_made(assignment)
             obj.refresh_status_from_assignments()
     except IntegrityError:
@@ -301,3 +317,130 @@ def invite_member(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.success(request, _("The invitation was sent."))
         return redirect("engagements:inbox")
     return render(request, "engagements/invite.html", {"form": form}, status=400 if form.errors else 200)
+
+
+# After the engagement -------------------------------------------------------------------------
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def mark_attendance(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = _get_assignment_for_coordinator(request, pk)
+    form = AttendanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether the expert attended."))
+        return redirect("engagements:coordinator-request", pk=assignment.request_id)
+    try:
+        assignment.mark_attendance(attended=form.cleaned_data["attended"], by=request.user)
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Attendance was recorded."))
+    return redirect("engagements:coordinator-request", pk=assignment.request_id)
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def debriefs(request: AuthenticatedHttpRequest) -> HttpResponse:
+    scoped = Debrief.objects.in_regions(_scope(request)).select_related(
+        "assignment__expert", "assignment__request", "assignment__feedback"
+    )
+    context = {
+        "open": [(d, DebriefForm(prefix=f"d{d.pk}")) for d in scoped.open()],
+        "held": scoped.filter(held_on__isnull=False).order_by("-held_on")[:20],
+    }
+    return render(request, "engagements/coordinator/debriefs.html", context)
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def record_debrief(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    debrief = get_object_or_404(Debrief.objects.in_regions(_scope(request)).open(), pk=pk)
+    form = DebriefForm(request.POST, instance=debrief, prefix=f"d{debrief.pk}")
+    if not form.is_valid():
+        scoped = Debrief.objects.in_regions(_scope(request)).select_related(
+            "assignment__expert", "assignment__request", "assignment__feedback"
+        )
+        open_rows = [(d, form if d.pk == debrief.pk else DebriefForm(prefix=f"d{d.pk}")) for d in scoped.open()]
+        context = {"open": open_rows, "held": scoped.filter(held_on__isnull=False).order_by("-held_on")[:20]}
+        return render(request, "engagements/coordinator/debriefs.html", context, status=400)
+    debrief = form.save(commit=False)
+    debrief.recorded_by = request.user
+    debrief.save()
+    messages.success(request, _("The debrief was recorded."))
+    return redirect("engagements:debriefs")
+
+
+def _claims_in_scope(request: AuthenticatedHttpRequest) -> QuerySet[ExpenseClaim]:
+    return ExpenseClaim.objects.in_regions(_scope(request)).select_related(
+        "assignment__expert__user", "assignment__request__unit"
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def expenses(request: AuthenticatedHttpRequest) -> HttpResponse:
+    claims = _claims_in_scope(request).filter(status=ExpenseClaim.Status.SUBMITTED).order_by("created_at")
+    return render(request, "engagements/coordinator/expenses.html", {"claims": claims, "return_form": ReasonForm()})
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def approve_expense(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(_claims_in_scope(request), pk=pk)
+    try:
+        claim.approve(request.user)
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The claim was approved."))
+    return redirect("engagements:expenses")
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def return_expense(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(_claims_in_scope(request), pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please give a reason for returning the claim."))
+        return redirect("engagements:expenses")
+    try:
+        claim.send_back(request.user, form.cleaned_data["reason"])
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The claim was returned to the expert."))
+    return redirect("engagements:expenses")
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def expense_receipt(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    from engagements.aftercare import _receipt_response
+
+    return _receipt_response(get_object_or_404(_claims_in_scope(request), pk=pk))
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def payments(request: AuthenticatedHttpRequest) -> HttpResponse:
+    rows = unpaid_payments(_scope(request))
+    return render(request, "engagements/coordinator/payments.html", {"rows": rows})
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def payments_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    body = payments_csv(unpaid_payments(_scope(request)))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="payments-{timezone.localdate().isoformat()}.csv"'
+    return response
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def payments_mark_paid(request: AuthenticatedHttpRequest) -> HttpResponse:
+    count = mark_paid(request.POST.getlist("payment"), _scope(request))
+    messages.success(request, _("%(count)s payments were marked paid.") % {"count": count})
+    return redirect("engagements:payments")

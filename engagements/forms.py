@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -11,7 +12,16 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from engagements.models import MAX_EXPERTS_PER_REQUEST, Request, RequestType
+from engagements.models import (
+    MAX_EXPERTS_PER_REQUEST,
+    Debrief,
+    ExpenseClaim,
+    ExpertFeedback,
+    ImpactNote,
+    Request,
+    RequestType,
+    UnitFeedback,
+)
 from experts.models import Language, Theme
 from registry.models import Municipality, Organisation, Unit
 
@@ -272,3 +282,158 @@ class InviteForm(forms.Form):
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
+
+
+class AttendanceForm(forms.Form):
+    attended = forms.TypedChoiceField(
+        label=_("Attendance"),
+        choices=[("yes", _("Attended")), ("no", _("Did not attend"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+
+
+class UnitFeedbackForm(forms.ModelForm):
+    class Meta:
+        model = UnitFeedback
+        fields = ["participants", "usefulness", "take_forward", "invite_again", "free_text", "share_with_experts"]
+        widgets = {
+            "usefulness": forms.RadioSelect,
+            "take_forward": forms.Textarea(attrs={"rows": 3}),
+            "free_text": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"participants": _("How many people took part? The number goes into the statistics.")}
+
+    def clean_participants(self) -> int:
+        value = self.cleaned_data["participants"]
+        if value < 1 or value > 100_000:
+            raise ValidationError(_("Give the number of participants."), code="range")
+        return value
+
+
+class ExpertFeedbackForm(forms.ModelForm):
+    class Meta:
+        model = ExpertFeedback
+        fields = ["how_it_went", "heard", "respected", "preparation", "free_text", "wants_debrief"]
+        widgets = {
+            "how_it_went": forms.RadioSelect,
+            "heard": forms.RadioSelect,
+            "respected": forms.RadioSelect,
+            "preparation": forms.RadioSelect,
+            "free_text": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {
+            "free_text": _("Only the coordinators read your feedback. The unit never sees it."),
+            "wants_debrief": _("The coordinator will contact you to talk it through."),
+        }
+
+
+class ImpactNoteForm(forms.ModelForm):
+    class Meta:
+        model = ImpactNote
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 6})}
+
+
+class DebriefForm(forms.ModelForm):
+    class Meta:
+        model = Debrief
+        fields = ["held_on", "note"]
+        widgets = {"held_on": forms.DateInput(attrs={"type": "date"}), "note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["held_on"].required = True
+
+    def clean_held_on(self) -> dt.date:
+        day = self.cleaned_data["held_on"]
+        if day > timezone.localdate():
+            raise ValidationError(_("The date is in the future."), code="future")
+        return day
+
+
+RECEIPT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+
+
+class ExpenseClaimForm(forms.ModelForm):
+    receipt = forms.FileField(
+        label=_("Receipt"),
+        required=False,
+        help_text=_("For a ticket: a PDF, JPEG or PNG, at most 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+
+    class Meta:
+        model = ExpenseClaim
+        fields = ["kind", "description", "kilometres", "amount"]
+        widgets = {"kind": forms.RadioSelect}
+        help_texts = {
+            "kilometres": _("For a car journey: the kilometres there and back. The amount is counted for you."),
+            "amount": _("For a ticket: the price on the receipt."),
+        }
+
+    def __init__(self, *args: Any, km_rate: Decimal | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.km_rate = km_rate
+        self.fields["amount"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == ExpenseClaim.Kind.KILOMETRES:
+            km = data.get("kilometres")
+            if not km or km <= 0 or km > 5000:
+                self.add_error("kilometres", _("Give the kilometres driven."))
+            elif self.km_rate is None:
+                self.add_error(None, _("No kilometre rate is in force. Please contact the coordinator."))
+            else:
+                data["amount"] = (km * self.km_rate).quantize(Decimal("0.01"))
+        elif kind == ExpenseClaim.Kind.TICKET:
+            amount = data.get("amount")
+            if amount is None or amount <= 0 or amount > 10_000:
+                self.add_error("amount", _("Give the price of the ticket."))
+            receipt = data.get("receipt")
+            if not receipt:
+                self.add_error("receipt", _("Please attach the receipt."))
+            else:
+                try:
+                    data["receipt_file"], data["receipt_type"] = clean_receipt(receipt)
+                except ValidationError as exc:
+                    self.add_error("receipt", exc)
+        return data
+
+
+def clean_receipt(upload: UploadedFile) -> tuple[Any, str]:
+    """A receipt by content: images are re-encoded (no metadata survives), PDFs are rewritten
+    page by page without their document information."""
+    from django.core.files.base import ContentFile
+
+    from experts.photos import reencode_image
+
+    if upload.size is None or upload.size > settings.ATTACHMENT_MAX_BYTES:
+        raise ValidationError(_("The receipt is too large."), code="too_large")
+    if sniff_document(upload) == "pdf":
+        return ContentFile(strip_pdf(upload), name="receipt.pdf"), RECEIPT_TYPES["pdf"]
+    image = reencode_image(
+        upload, formats=("JPEG", "PNG"), error=_("A receipt must be a PDF, JPEG or PNG file."), max_side=2000
+    )
+    return image, RECEIPT_TYPES["jpeg"]
+
+
+def strip_pdf(upload: UploadedFile) -> bytes:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PdfReadError
+
+    upload.seek(0)
+    try:
+        reader = PdfReader(upload)
+        writer = PdfWriter()
+        for page in reader.pages:
+            writer.add_page(page)
+        output = io.BytesIO()
+        writer.write(output)
+    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        raise ValidationError(_("The PDF file could not be read."), code="invalid_pdf") from exc
+    return output.getvalue()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -65,9 +66,15 @@ class RequestQuerySet(models.QuerySet["Request"]):
     def open(self) -> RequestQuerySet:
         return self.filter(status__in=Request.OPEN_STATUSES)
 
-    def needs_action(self) -> RequestQuerySet:
-        """What a coordinator should act on: new requests, and requests still short of experts."""
-        return self.filter(status__in=[Request.Status.SUBMITTED, Request.Status.MATCHING, Request.Status.OFFERED])
+    def needs_action(self, now: dt.datetime | None = None) -> RequestQuerySet:
+        """What a coordinator should act on: new requests, requests still short of experts, and
+        confirmed ones whose time has passed (attendance to mark)."""
+        now = now or timezone.now()
+        waiting = Q(status__in=[Request.Status.SUBMITTED, Request.Status.MATCHING, Request.Status.OFFERED])
+        ended = Q(status=Request.Status.CONFIRMED) & (
+            Q(ends_at__lte=now) | Q(ends_at__isnull=True, deadline__lt=timezone.localdate(now))
+        )
+        return self.filter(waiting | ended)
 
 
 class Request(models.Model):
@@ -139,6 +146,11 @@ class Request(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed or cancelled at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    # Closed because the time for feedback or the impact note ran out, not because all came in.
+    closed_incomplete = models.BooleanField(_("closed with something missing"), default=False)
+    feedback_reminders = models.PositiveSmallIntegerField(default=0)
+    impact_reminders = models.PositiveSmallIntegerField(default=0)
 
     objects = RequestQuerySet.as_manager()
 
@@ -186,6 +198,54 @@ class Request(models.Model):
         for hour in range(start.hour, max(end.hour, start.hour) + 1):
             parts.add(0 if hour < 12 else 1 if hour < 17 else 2)
         return sorted(parts)
+
+    def end_time(self) -> dt.datetime | None:
+        """When the engagement is over: its end time, or the end of a review's deadline day."""
+        if self.ends_at:
+            return self.ends_at
+        if self.deadline:
+            return timezone.make_aware(dt.datetime.combine(self.deadline, dt.time(23, 59)))
+        return None
+
+    def has_ended(self, now: dt.datetime | None = None) -> bool:
+        end = self.end_time()
+        return end is not None and end <= (now or timezone.now())
+
+    def impact_due(self) -> dt.date | None:
+        end = self.end_time()
+        return timezone.localdate(end) + dt.timedelta(weeks=settings.IMPACT_NOTE_WEEKS) if end else None
+
+    def complete_if_all_marked(self) -> bool:
+        """Confirmed → completed once every confirmed expert is marked attended or no-show."""
+        if self.status != self.Status.CONFIRMED or self.assignments.filter(status=Assignment.Status.CONFIRMED).exists():
+            return False
+        self._set_status(self.Status.COMPLETED, completed_at=timezone.now())
+        from engagements import notifications
+
+        notifications.feedback_requested(self)
+        return True
+
+    def missing_after_engagement(self) -> list[str]:
+        """What is still to come in before the request can close."""
+        missing = []
+        if not UnitFeedback.objects.filter(request=self).exists():
+            missing.append("unit_feedback")
+        if self.assignments.filter(status=Assignment.Status.ATTENDED, feedback__isnull=True).exists():
+            missing.append("expert_feedback")
+        if not ImpactNote.objects.filter(request=self).exists():
+            missing.append("impact_note")
+        return missing
+
+    def close_if_done(self) -> bool:
+        if self.status != self.Status.COMPLETED or self.missing_after_engagement():
+            return False
+        self._set_status(self.Status.CLOSED, closed_at=timezone.now())
+        return True
+
+    def close_because_time_ran_out(self) -> None:
+        if self.status != self.Status.COMPLETED:
+            raise InvalidTransition(_("Only a completed request can be closed."))
+        self._set_status(self.Status.CLOSED, closed_at=timezone.now(), closed_incomplete=True)
 
     def confirmed_count(self) -> int:
         return self.assignments.filter(status=Assignment.Status.CONFIRMED).count()
@@ -327,6 +387,11 @@ class Assignment(models.Model):
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
     answer_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     event_reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    fee_proposed = models.DecimalField(_("proposed fee"), max_digits=8, decimal_places=2, null=True, blank=True)
+    fee = models.DecimalField(_("fee"), max_digits=8, decimal_places=2, null=True, blank=True)
+    fee_paid_at = models.DateTimeField(_("fee paid at"), null=True, blank=True)
+    attendance_marked_at = models.DateTimeField(_("attendance marked at"), null=True, blank=True)
+    feedback_reminders = models.PositiveSmallIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = AssignmentQuerySet.as_manager()
@@ -413,12 +478,30 @@ class Assignment(models.Model):
                 )
                 if clash:
                     raise InvalidTransition(_("The expert is already confirmed to another engagement at that time."))
-            assignment._set(self.Status.CONFIRMED, confirmed_at=timezone.now())
+            # The fee the expert saw on the offer is what they agreed to: it is fixed now. Without a
+            # proposal (e.g. the schedule was empty then) the schedule in force today applies.
+            fee = assignment.fee_proposed
+            if fee is None:
+                fee = fee_for_assignment(assignment, timezone.localdate())
+            assignment._set(self.Status.CONFIRMED, confirmed_at=timezone.now(), fee=fee)
             assignment.request.refresh_status_from_assignments()
             from engagements import notifications
 
             notifications.assignment_confirmed(assignment)
         self.refresh_from_db()
+
+    @transaction.atomic
+    def mark_attendance(self, *, attended: bool, by: Any) -> None:
+        if self.status != self.Status.CONFIRMED:
+            raise InvalidTransition(_("Attendance can be marked only for a confirmed expert."))
+        if not self.request.has_ended():
+            raise InvalidTransition(_("The engagement has not ended yet."))
+        status = self.Status.ATTENDED if attended else self.Status.NO_SHOW
+        fields: dict[str, Any] = {"attendance_marked_at": timezone.now()}
+        if not attended:
+            fields["fee"] = None  # no fee for an engagement not attended
+        self._set(status, **fields)
+        self.request.complete_if_all_marked()
 
     @transaction.atomic
     def cancel(self, by: Any, reason: str) -> None:
@@ -433,6 +516,19 @@ class Assignment(models.Model):
         from engagements import notifications
 
         notifications.assignment_cancelled(self, by, was_confirmed)
+
+
+def engagement_hours(request: Request) -> Decimal:
+    if request.starts_at and request.ends_at:
+        return Decimal((request.ends_at - request.starts_at).total_seconds() / 3600).quantize(Decimal("0.1"))
+    return request.estimated_hours or Decimal("0")
+
+
+def fee_for_assignment(assignment: Assignment, on: dt.date) -> Decimal | None:
+    """The fee by the schedule in force on the day, for experts who want a fee at all."""
+    if assignment.expert.compensation != ExpertProfile.Compensation.FEE:
+        return None
+    return FeeSchedule.fee_for(assignment.request.type, engagement_hours(assignment.request), on)
 
 
 class Notification(models.Model):
@@ -472,3 +568,230 @@ class CalendarFeed(models.Model):
         self.token = new_calendar_token()
         self.created_at = timezone.now()
         self.save(update_fields=["token", "created_at"])
+
+
+# After the engagement ------------------------------------------------------------------------------
+
+SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]
+
+
+class UnitFeedback(models.Model):
+    """The unit's feedback. Experts see only the usefulness and "take forward", and only if shared."""
+
+    request = models.OneToOneField(Request, on_delete=models.CASCADE, related_name="unit_feedback")
+    participants = models.PositiveIntegerField(_("participants reached"))
+    usefulness = models.PositiveSmallIntegerField(_("how useful was it (1–5)"), choices=SCORE_CHOICES)
+    take_forward = models.TextField(_("what you will take forward"), max_length=2000)
+    invite_again = models.BooleanField(_("we would invite an expert again"), default=True)
+    free_text = models.TextField(_("anything else"), max_length=2000, blank=True)
+    share_with_experts = models.BooleanField(
+        _("the experts may see the usefulness score and what we take forward"), default=True
+    )
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    given_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("unit feedback")
+        verbose_name_plural = _("unit feedback")
+
+    def __str__(self) -> str:
+        return f"{self.request} ({self.usefulness}/5)"
+
+
+class ExpertFeedback(models.Model):
+    """The expert's own feedback: seen by coordinators only, never by the unit."""
+
+    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="feedback")
+    how_it_went = models.PositiveSmallIntegerField(_("how it went (1–5)"), choices=SCORE_CHOICES)
+    heard = models.PositiveSmallIntegerField(_("I was heard (1–5)"), choices=SCORE_CHOICES)
+    respected = models.PositiveSmallIntegerField(_("I was treated with respect (1–5)"), choices=SCORE_CHOICES)
+    preparation = models.PositiveSmallIntegerField(_("the preparation was enough (1–5)"), choices=SCORE_CHOICES)
+    free_text = models.TextField(_("anything else"), max_length=2000, blank=True)
+    wants_debrief = models.BooleanField(_("I would like a debrief"), default=False)
+    given_at = models.DateTimeField(default=timezone.now)
+
+    LOW_SCORE = 2
+
+    class Meta:
+        verbose_name = _("expert feedback")
+        verbose_name_plural = _("expert feedback")
+
+    def __str__(self) -> str:
+        return f"{self.assignment}"
+
+    def needs_follow_up(self) -> bool:
+        scores = (self.how_it_went, self.heard, self.respected, self.preparation)
+        return self.wants_debrief or min(scores) <= self.LOW_SCORE
+
+
+class DebriefQuerySet(models.QuerySet["Debrief"]):
+    def open(self) -> DebriefQuerySet:
+        return self.filter(held_on__isnull=True)
+
+    def in_regions(self, regions: models.QuerySet[Region] | None) -> DebriefQuerySet:
+        return self if regions is None else self.filter(assignment__request__unit__region__in=regions)
+
+
+class Debrief(models.Model):
+    """A follow-up item for the coordinator; it stays until the debrief is recorded."""
+
+    class Reason(models.TextChoices):
+        REQUESTED = "requested", _("The expert asked for a debrief")
+        LOW_SCORE = "low_score", _("Low feedback score")
+
+    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="debrief")
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    held_on = models.DateField(_("held on"), null=True, blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = DebriefQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("debrief")
+        verbose_name_plural = _("debriefs")
+
+    def __str__(self) -> str:
+        return f"{self.assignment}"
+
+
+class ImpactNote(models.Model):
+    """The unit's "what happened next", shown to the experts who took part."""
+
+    request = models.OneToOneField(Request, on_delete=models.CASCADE, related_name="impact_note")
+    text = models.TextField(
+        _("what happened next"),
+        max_length=4000,
+        help_text=_("What changed or was decided because of the expert's contribution?"),
+    )
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("impact note")
+        verbose_name_plural = _("impact notes")
+
+    def __str__(self) -> str:
+        return f"{self.request}"
+
+
+class FeeScheduleQuerySet(models.QuerySet["FeeSchedule"]):
+    def in_force(self, on: dt.date) -> FeeScheduleQuerySet:
+        return self.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on), valid_from__lte=on)
+
+
+class FeeSchedule(models.Model):
+    """Fee per engagement type and duration, with validity dates (edited in the admin)."""
+
+    request_type = models.CharField(_("type"), max_length=20, choices=RequestType.choices)
+    max_hours = models.DecimalField(
+        _("up to hours"), max_digits=5, decimal_places=1, null=True, blank=True, help_text=_("Empty: any length.")
+    )
+    amount = models.DecimalField(_("fee (€)"), max_digits=8, decimal_places=2)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+
+    objects = FeeScheduleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["request_type", "valid_from", "max_hours"]
+        verbose_name = _("fee schedule row")
+        verbose_name_plural = _("fee schedule")
+
+    def __str__(self) -> str:
+        return f"{self.get_request_type_display()} ≤{self.max_hours or '∞'} h: {self.amount} €"
+
+    @classmethod
+    def fee_for(cls, request_type: str, hours: Decimal, on: dt.date) -> Decimal | None:
+        """The smallest bracket that covers the duration, in the schedule in force on the day."""
+        rows = cls.objects.in_force(on).filter(request_type=request_type)
+        covering = rows.filter(Q(max_hours__isnull=True) | Q(max_hours__gte=hours))
+        row = covering.order_by(models.F("max_hours").asc(nulls_last=True)).first()
+        return row.amount if row else None
+
+
+class KilometreRate(models.Model):
+    """The tax-free kilometre allowance in force (edited in the admin)."""
+
+    rate = models.DecimalField(_("€ per km"), max_digits=5, decimal_places=2)
+    valid_from = models.DateField(_("valid from"))
+
+    class Meta:
+        ordering = ["-valid_from"]
+        verbose_name = _("kilometre rate")
+        verbose_name_plural = _("kilometre rates")
+
+    def __str__(self) -> str:
+        return f"{self.rate} €/km ({self.valid_from})"
+
+    @classmethod
+    def in_force(cls, on: dt.date) -> Decimal | None:
+        row = cls.objects.filter(valid_from__lte=on).order_by("-valid_from").first()
+        return row.rate if row else None
+
+
+def receipt_path(instance: ExpenseClaim, filename: str) -> str:
+    return f"receipts/{instance.assignment_id}/{secrets.token_hex(16)}"
+
+
+class ExpenseClaimQuerySet(models.QuerySet["ExpenseClaim"]):
+    def in_regions(self, regions: models.QuerySet[Region] | None) -> ExpenseClaimQuerySet:
+        return self if regions is None else self.filter(assignment__request__unit__region__in=regions)
+
+
+class ExpenseClaim(models.Model):
+    class Kind(models.TextChoices):
+        KILOMETRES = "km", _("Kilometres with own car")
+        TICKET = "ticket", _("Ticket")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned for correction")
+        PAID = "paid", _("Paid")
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="expense_claims")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    kilometres = models.DecimalField(_("kilometres"), max_digits=7, decimal_places=1, null=True, blank=True)
+    km_rate = models.DecimalField(_("€ per km"), max_digits=5, decimal_places=2, null=True, blank=True)
+    amount = models.DecimalField(_("amount (€)"), max_digits=8, decimal_places=2)
+    receipt = models.FileField(_("receipt"), upload_to=receipt_path, blank=True)
+    receipt_type = models.CharField(max_length=40, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    return_reason = models.CharField(_("reason for returning"), max_length=300, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ExpenseClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("expense claim")
+        verbose_name_plural = _("expense claims")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} €"
+
+    def approve(self, by: Any) -> None:
+        if self.status != self.Status.SUBMITTED:
+            raise InvalidTransition(_("Only a claim waiting for approval can be approved."))
+        self.status = self.Status.APPROVED
+        self.decided_by, self.decided_at = by, timezone.now()
+        self.save(update_fields=["status", "decided_by", "decided_at"])
+
+    def send_back(self, by: Any, reason: str) -> None:
+        if self.status != self.Status.SUBMITTED:
+            raise InvalidTransition(_("Only a claim waiting for approval can be returned."))
+        self.status = self.Status.RETURNED
+        self.return_reason = reason
+        self.decided_by, self.decided_at = by, timezone.now()
+        self.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])

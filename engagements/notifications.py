@@ -35,6 +35,11 @@ MESSAGES = {
     "assignment_cancelled": _("An engagement was cancelled: %(title)s"),
     "expert_cancelled": _("An expert cancelled: %(title)s"),
     "event_reminder": _("Reminder: %(title)s is coming up"),
+    "unit_feedback_requested": _("How did it go? Please give feedback: %(title)s"),
+    "expert_feedback_requested": _("How did it go for you? Please tell us: %(title)s"),
+    "impact_note_requested": _("What happened next? Please tell the experts: %(title)s"),
+    "impact_note_written": _("The unit told what happened next: %(title)s"),
+    "debrief_requested": _("A debrief is needed: %(title)s"),
 }
 
 
@@ -64,14 +69,14 @@ def notify(
     request: Request,
     *,
     url_name: str,
-    url_arg: int,
+    url_arg: int | None = None,
     assignment: Assignment | None = None,
     email: bool = True,
     extra: dict[str, Any] | None = None,
 ) -> None:
     from engagements.models import Notification
 
-    path = reverse(url_name, args=[url_arg])
+    path = reverse(url_name, args=[url_arg] if url_arg is not None else [])
     for user in users:
         Notification.objects.create(user=user, kind=kind, request=request, assignment=assignment, url=path)
         if not email:
@@ -178,3 +183,67 @@ def offer_reminder(assignment: Assignment) -> None:
 
 def event_reminder(assignment: Assignment) -> None:
     _tell_expert("event_reminder", assignment)
+
+
+def feedback_requested(request: Request) -> None:
+    from engagements.models import Assignment as AssignmentModel
+
+    notify(
+        [request.created_by],
+        "unit_feedback_requested",
+        request,
+        url_name="engagements:unit-feedback",
+        url_arg=request.pk,
+    )
+    for assignment in request.assignments.filter(status=AssignmentModel.Status.ATTENDED).select_related("expert__user"):
+        expert_feedback_requested(assignment)
+
+
+def unit_feedback_reminder(request: Request) -> None:
+    notify(
+        [request.created_by],
+        "unit_feedback_requested",
+        request,
+        url_name="engagements:unit-feedback",
+        url_arg=request.pk,
+    )
+
+
+def expert_feedback_requested(assignment: Assignment) -> None:
+    notify(
+        [assignment.expert.user],
+        "expert_feedback_requested",
+        assignment.request,
+        url_name="engagements:expert-feedback",
+        url_arg=assignment.pk,
+        assignment=assignment,
+    )
+
+
+def impact_note_requested(request: Request) -> None:
+    notify([request.created_by], "impact_note_requested", request, url_name="engagements:impact", url_arg=request.pk)
+
+
+def impact_note_written(request: Request) -> None:
+    """Every expert who took part hears what happened next, in their own language."""
+    from engagements.models import Assignment as AssignmentModel
+
+    for assignment in request.assignments.filter(status=AssignmentModel.Status.ATTENDED).select_related("expert__user"):
+        notify(
+            [assignment.expert.user],
+            "impact_note_written",
+            request,
+            url_name="engagements:history",
+            assignment=assignment,
+            extra={"impact_text": request.impact_note.text},
+        )
+
+
+def debrief_requested(assignment: Assignment) -> None:
+    notify(
+        coordinators_of(assignment.request),
+        "debrief_requested",
+        assignment.request,
+        url_name="engagements:debriefs",
+        assignment=assignment,
+    )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from engagements import coordination, views
+from engagements import aftercare, coordination, views
 
 app_name = "engagements"
 
@@ -26,6 +26,13 @@ urlpatterns = [
     path("me/offers/<int:pk>/accept/", views.offer_accept, name="offer-accept"),
     path("me/offers/<int:pk>/decline/", views.offer_decline, name="offer-decline"),
     path("me/offers/<int:pk>/cancel/", views.expert_cancel, name="expert-cancel"),
+    # After the engagement: units and experts
+    path("unit/requests/<int:pk>/feedback/", aftercare.unit_feedback, name="unit-feedback"),
+    path("unit/requests/<int:pk>/impact/", aftercare.impact_note, name="impact"),
+    path("me/history/", aftercare.history, name="history"),
+    path("me/offers/<int:pk>/feedback/", aftercare.expert_feedback, name="expert-feedback"),
+    path("me/offers/<int:pk>/expenses/", aftercare.expense_claim, name="expense-claim"),
+    path("me/receipts/<int:pk>/", aftercare.receipt, name="receipt"),
     # Calendar
     path("engagements/<int:pk>/calendar.ics", views.assignment_ics, name="assignment-ics"),
     path("calendar/", views.calendar_settings, name="calendar"),
@@ -47,4 +54,14 @@ urlpatterns = [
     path("coordinator/assignments/<int:pk>/confirm/", coordination.confirm_assignment, name="confirm"),
     path("coordinator/assignments/<int:pk>/cancel/", coordination.cancel_assignment, name="cancel-assignment"),
     path("coordinator/invite/", coordination.invite_member, name="invite-member"),
+    path("coordinator/assignments/<int:pk>/attendance/", coordination.mark_attendance, name="attendance"),
+    path("coordinator/debriefs/", coordination.debriefs, name="debriefs"),
+    path("coordinator/debriefs/<int:pk>/", coordination.record_debrief, name="record-debrief"),
+    path("coordinator/expenses/", coordination.expenses, name="expenses"),
+    path("coordinator/expenses/<int:pk>/approve/", coordination.approve_expense, name="approve-expense"),
+    path("coordinator/expenses/<int:pk>/return/", coordination.return_expense, name="return-expense"),
+    path("coordinator/expenses/<int:pk>/receipt/", coordination.expense_receipt, name="expense-receipt"),
+    path("coordinator/payments/", coordination.payments, name="payments"),
+    path("coordinator/payments.csv", coordination.payments_export, name="payments-export"),
+    path("coordinator/payments/paid/", coordination.payments_mark_paid, name="payments-paid"),
 ]

@@ -98,9 +98,7 @@ def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _confirmed_with_contacts(obj: Request) -> list[tuple[Assignment, bool]]:
     """Confirmed experts, and whether each allows the unit to contact them directly."""
-    confirmed = list(
-        obj.assignments.filter(status=Assignment.Status.CONFIRMED).select_related("expert__user", "role")
-    )
+    confirmed = list(obj.assignments.filter(status=Assignment.Status.CONFIRMED).select_related("expert__user", "role"))
     direct = set(
         ExpertProfile.objects.with_current_consent(ConsentPurpose.DIRECT_CONTACT)
         .filter(pk__in=[a.expert_id for a in confirmed])

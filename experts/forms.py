@@ -125,15 +125,18 @@ class ProfileForm(forms.ModelForm):
             "avoid_topics",
             "roles",
             "bio",
+            "compensation",
         ]
         widgets = {
             "kind": forms.RadioSelect,
+            "compensation": forms.RadioSelect,
             "bio": forms.Textarea(attrs={"rows": 4}),
             "birth_month": forms.Select(choices=[("", "–"), *[(m, str(m)) for m in range(1, 13)]]),
         }
         help_texts = {
             "avoid_topics": _("The coordinator will not offer you engagements on these topics."),
             "bio": _("What units see about you when you are confirmed to their request."),
+            "compensation": _("A fee can affect some benefits. If unsure, ask the coordinator."),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

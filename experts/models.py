@@ -277,6 +277,15 @@ class ExpertProfile(models.Model):
     bio = models.TextField(_("short introduction"), max_length=600, blank=True)
     photo = models.ImageField(_("photo"), upload_to="photos/", blank=True)
     trainings = models.ManyToManyField(Training, blank=True, related_name="+", verbose_name=_("trainings completed"))
+    class Compensation(models.TextChoices):
+        FEE = "fee", _("A fee and expenses")
+        EXPENSES = "expenses", _("Expenses only")
+        VOLUNTEER = "volunteer", _("Unpaid volunteering")
+
+    # Fees can affect benefits, so some experts choose expenses only.
+    compensation = models.CharField(
+        _("how I want to be compensated"), max_length=10, choices=Compensation.choices, default=Compensation.FEE
+    )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.APPLICANT)
     coordinator_notes = models.TextField(_("coordinator's private notes"), blank=True)
     weekly_availability = models.PositiveIntegerField(_("weekly availability"), default=0)

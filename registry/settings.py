@@ -269,6 +269,11 @@ MATCHING_FAIRNESS_DAYS = env_int("MATCHING_FAIRNESS_DAYS", 90)
 # Reminders: answer an offer (this many hours before it expires) and the engagement itself.
 OFFER_REMINDER_HOURS = env_int("OFFER_REMINDER_HOURS", 24)
 EVENT_REMINDER_DAYS = env_int("EVENT_REMINDER_DAYS", 2)
+# After the engagement: feedback is asked at once and reminded weekly (at most 3 messages in all);
+# the impact note is asked IMPACT_NOTE_WEEKS after the engagement and reminded weekly the same way.
+FOLLOW_UP_MESSAGES = env_int("FOLLOW_UP_MESSAGES", 3)
+FOLLOW_UP_INTERVAL_DAYS = env_int("FOLLOW_UP_INTERVAL_DAYS", 7)
+IMPACT_NOTE_WEEKS = env_int("IMPACT_NOTE_WEEKS", 6)
 
 LOGGING = {
     "version": 1,

@@ -197,6 +197,7 @@ def test_profile_edit_saves_and_refuses_contradictions(client: Client, expert: E
         "avoid_topics": [str(theme.pk)],
         "roles": [],
         "bio": "Hei",
+        "compensation": "expenses",
     }
     response = client.post(reverse("experts:profile"), data)
     assert response.status_code == 400

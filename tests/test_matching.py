@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from engagements.matching import evaluate, rank_experts
 from engagements.models import Assignment, Request
@@ -155,7 +156,7 @@ def test_travelling_expert_can_be_matched(make_request: Any, make_expert: Any, r
     traveller.travel_regions.add(region)
     candidate = rank_experts(req)[0]
     assert candidate.expert == traveller
-    assert any("Travels" in reason for reason in candidate.reasons)
+    assert gettext("Travels to the area") in candidate.reasons
 
 
 def test_theme_overlap_ranks_higher_and_says_why(make_request: Any, make_expert: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from decimal import Decimal
 from typing import Any
 
 from allauth.account.models import EmailAddress
@@ -15,7 +16,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from engagements.models import ROLE_FOR_TYPE, Assignment, Request
+from engagements.models import (
+    ROLE_FOR_TYPE,
+    Assignment,
+    Debrief,
+    ExpenseClaim,
+    ExpertFeedback,
+    ImpactNote,
+    KilometreRate,
+    Request,
+    UnitFeedback,
+)
 from experts.models import (
     Application,
     AvailabilityException,
@@ -151,6 +162,7 @@ class Command(BaseCommand):
             self.seed_demo_experts(regions, units)
             self.seed_applications(regions)
             self.seed_requests(units)
+            self.seed_after_states()
             if options["experts"]:
                 self.seed_generated_experts(options["experts"], regions)
             if options["requests"]:
@@ -614,14 +626,86 @@ class Command(BaseCommand):
                     confirmed_at=None if status == "offered" else timezone.now() - dt.timedelta(days=3),
                 )
 
+    def seed_after_states(self) -> None:
+        """Past engagements in every after-state: waiting for feedback, closed with everything in,
+        a debrief to hold, expense claims waiting, approved and paid."""
+        coordinator = User.objects.get(email="coordinator@demo.test")
+        unit_member = User.objects.get(email="unit@demo.test")
+        now = timezone.now()
+        closed = Request.objects.get(title="Ohjausryhmän kokous, kevät")
+        completed = Request.objects.get(title="Vanhempien kokemukset huostaanotosta")
+        for req in (closed, completed):
+            if req.completed_at is None:
+                req.completed_at = req.ends_at + dt.timedelta(days=1)
+                req.save(update_fields=["completed_at"])
+            req.assignments.filter(attendance_marked_at__isnull=True).update(
+                attendance_marked_at=req.ends_at + dt.timedelta(days=1), fee=Decimal("100.00")
+            )
+        tuuli_there = closed.assignments.get()
+        UnitFeedback.objects.get_or_create(
+            request=closed,
+            defaults={
+                "participants": 14,
+                "usefulness": 5,
+                "take_forward": "Otamme nuoren edustajan mukaan ohjausryhmään pysyvästi.",
+                "invite_again": True,
+                "given_by": unit_member,
+            },
+        )
+        ExpertFeedback.objects.get_or_create(
+            assignment=tuuli_there,
+            defaults={"how_it_went": 4, "heard": 5, "respected": 5, "preparation": 3, "free_text": "Hyvä kokous."},
+        )
+        ImpactNote.objects.get_or_create(
+            request=closed,
+            defaults={
+                "text": "Ohjausryhmä päätti, että jokaisessa kokouksessa on kokemusasiantuntijan puheenvuoro. "
+                "Lisäksi sijaishuollon esite kirjoitetaan uudelleen selkokielellä.",
+                "written_by": unit_member,
+            },
+        )
+        marja_there = completed.assignments.get()
+        feedback, _created = ExpertFeedback.objects.get_or_create(
+            assignment=marja_there,
+            defaults={
+                "how_it_went": 2,
+                "heard": 3,
+                "respected": 4,
+                "preparation": 2,
+                "free_text": "Kysymykset menivät henkilökohtaisiksi.",
+                "wants_debrief": True,
+            },
+        )
+        Debrief.objects.get_or_create(assignment=marja_there, defaults={"reason": Debrief.Reason.REQUESTED})
+        if not ExpenseClaim.objects.exists():
+            rate = KilometreRate.in_force(timezone.localdate()) or Decimal("0.59")
+            ExpenseClaim.objects.create(
+                assignment=marja_there, kind="km", kilometres=Decimal("84"), km_rate=rate, amount=84 * rate
+            )
+            ExpenseClaim.objects.create(
+                assignment=tuuli_there,
+                kind="km",
+                kilometres=Decimal("32"),
+                km_rate=rate,
+                amount=32 * rate,
+                status="approved",
+                decided_by=coordinator,
+                decided_at=now,
+            )
+
     def seed_generated_requests(self, count: int) -> None:
         """Many requests over two years across all units, for scale tests and statistics."""
         rng = random.Random(1234)
-        units = list(Unit.objects.all())
-        creators = {m.unit_id: m.user_id for m in UnitMembership.objects.all()}
-        fallback = User.objects.get(email="unit@demo.test").pk
-        finnish = Language.objects.get(code="fi")
         now = timezone.now()
+        units = list(Unit.objects.all())
+        creators = {m.unit_id: m.user_id for m in UnitMembership.objects.approved()}
+        for unit in units:
+            if unit.pk not in creators:
+                # Every unit gets a worker of its own, so requests are made by members only.
+                member = self.account(f"unit-{unit.pk}@demo.test", first_name="Työntekijä", last_name=str(unit.pk))
+                UnitMembership.objects.get_or_create(user=member, unit=unit, defaults={"approved_at": now})
+                creators[unit.pk] = member.pk
+        finnish = Language.objects.get(code="fi")
         statuses = ["submitted", "matching", "offered", "confirmed", "completed", "closed", "cancelled", "declined"]
         start_index = Request.objects.filter(title__startswith="Generoitu pyyntö").count()
         batch = []
@@ -633,7 +717,7 @@ class Command(BaseCommand):
             batch.append(
                 Request(
                     unit=unit,
-                    created_by_id=creators.get(unit.pk, fallback),
+                    created_by_id=creators[unit.pk],
                     type=rng.choice(list(ROLE_FOR_TYPE)),
                     title=f"Generoitu pyyntö {i + 1}",
                     purpose="Kehittämistyö",

@@ -1,0 +1,187 @@
+"""After the engagement, for units and experts: feedback, "what happened next", expenses, history."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from engagements import notifications
+from engagements.forms import ExpenseClaimForm, ExpertFeedbackForm, ImpactNoteForm, UnitFeedbackForm
+from engagements.models import (
+    Assignment,
+    Debrief,
+    ExpenseClaim,
+    ImpactNote,
+    KilometreRate,
+    Request,
+    UnitFeedback,
+)
+from engagements.views import _get_assignment_for_expert, _get_request_for_member, _unit_member_required
+from registry.http import AuthenticatedHttpRequest
+from registry.models import Role
+from registry.views import role_required
+
+# Unit: feedback and impact note ------------------------------------------------------------------
+
+
+@_unit_member_required
+@require_http_methods(["GET", "POST"])
+def unit_feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    obj = _get_request_for_member(request, pk)
+    if obj.status != Request.Status.COMPLETED or UnitFeedback.objects.filter(request=obj).exists():
+        messages.info(request, _("Feedback cannot be given for this request now."))
+        return redirect("engagements:unit-request", pk=obj.pk)
+    form = UnitFeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            feedback = form.save(commit=False)
+            feedback.request = obj
+            feedback.given_by = request.user
+            feedback.save()
+            obj.close_if_done()
+        messages.success(request, _("Thank you for your feedback."))
+        return redirect("engagements:unit-request", pk=obj.pk)
+    return render(
+        request, "engagements/unit/feedback.html", {"obj": obj, "form": form}, status=400 if form.errors else 200
+    )
+
+
+@_unit_member_required
+@require_http_methods(["GET", "POST"])
+def impact_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    obj = _get_request_for_member(request, pk)
+    if obj.status != Request.Status.COMPLETED or ImpactNote.objects.filter(request=obj).exists():
+        messages.info(request, _("The impact note cannot be written for this request now."))
+        return redirect("engagements:unit-request", pk=obj.pk)
+    form = ImpactNoteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            note = form.save(commit=False)
+            note.request = obj
+            note.written_by = request.user
+            note.save()
+            notifications.impact_note_written(obj)
+            obj.close_if_done()
+        messages.success(request, _("Thank you! The experts who took part will hear what happened next."))
+        return redirect("engagements:unit-request", pk=obj.pk)
+    return render(
+        request, "engagements/unit/impact.html", {"obj": obj, "form": form}, status=400 if form.errors else 200
+    )
+
+
+# Expert: feedback, expenses, history --------------------------------------------------------------
+
+
+@role_required(Role.EXPERT)
+@require_http_methods(["GET", "POST"])
+def expert_feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = _get_assignment_for_expert(request, pk)
+    if assignment.status != Assignment.Status.ATTENDED or hasattr(assignment, "feedback"):
+        messages.info(request, _("Feedback cannot be given for this engagement now."))
+        return redirect("engagements:history")
+    form = ExpertFeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            feedback = form.save(commit=False)
+            feedback.assignment = assignment
+            feedback.save()
+            if feedback.needs_follow_up():
+                Debrief.objects.create(
+                    assignment=assignment,
+                    reason=Debrief.Reason.REQUESTED if feedback.wants_debrief else Debrief.Reason.LOW_SCORE,
+                )
+                notifications.debrief_requested(assignment)
+            assignment.request.close_if_done()
+        messages.success(request, _("Thank you. Only the coordinators read your feedback."))
+        return redirect("engagements:history")
+    return render(
+        request,
+        "engagements/expert/feedback.html",
+        {"assignment": assignment, "obj": assignment.request, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@role_required(Role.EXPERT)
+@require_http_methods(["GET", "POST"])
+def expense_claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    assignment = _get_assignment_for_expert(request, pk)
+    if assignment.status not in (Assignment.Status.CONFIRMED, Assignment.Status.ATTENDED):
+        messages.info(request, _("Expenses can be claimed only for your confirmed engagements."))
+        return redirect("engagements:history")
+    day = timezone.localdate(assignment.request.end_time() or timezone.now())
+    form = ExpenseClaimForm(request.POST or None, request.FILES or None, km_rate=KilometreRate.in_force(day))
+    if request.method == "POST" and form.is_valid():
+        claim = form.save(commit=False)
+        claim.assignment = assignment
+        claim.amount = form.cleaned_data["amount"]
+        if claim.kind == ExpenseClaim.Kind.KILOMETRES:
+            claim.km_rate = form.km_rate
+        elif form.cleaned_data.get("receipt_file"):
+            claim.receipt.save(form.cleaned_data["receipt_file"].name, form.cleaned_data["receipt_file"], save=False)
+            claim.receipt_type = form.cleaned_data["receipt_type"]
+        claim.save()
+        messages.success(request, _("Your claim was sent to the coordinator."))
+        return redirect("engagements:history")
+    context = {"assignment": assignment, "obj": assignment.request, "form": form, "km_rate": form.km_rate}
+    return render(request, "engagements/expert/expenses.html", context, status=400 if form.errors else 200)
+
+
+@role_required(Role.EXPERT)
+@require_GET
+def history(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every engagement, what came of it, and yearly totals; printable as a reference."""
+    assignments = list(
+        Assignment.objects.filter(
+            expert__user=request.user,
+            status__in=[Assignment.Status.CONFIRMED, Assignment.Status.ATTENDED, Assignment.Status.NO_SHOW],
+        )
+        .select_related("request__unit__organisation", "role", "request__unit_feedback", "request__impact_note")
+        .select_related("feedback")
+        .prefetch_related(Prefetch("expense_claims", queryset=ExpenseClaim.objects.order_by("created_at")))
+        .order_by("-request__starts_at", "-request__deadline", "-pk")
+    )
+    years: dict[int, dict[str, Any]] = defaultdict(lambda: {"count": 0, "fees": Decimal("0"), "expenses": Decimal("0")})
+    for assignment in assignments:
+        end = assignment.request.end_time()
+        year = timezone.localtime(end).year if end else timezone.localdate().year
+        if assignment.status == Assignment.Status.ATTENDED:
+            years[year]["count"] += 1
+            years[year]["fees"] += assignment.fee or Decimal("0")
+        years[year]["expenses"] += sum(
+            (c.amount for c in assignment.expense_claims.all() if c.status in ("approved", "paid")), Decimal("0")
+        )
+    context = {
+        "assignments": assignments,
+        "years": sorted(years.items(), reverse=True),
+        "expert": request.user.expert_profile,
+        "printed_at": timezone.now(),
+    }
+    return render(request, "engagements/expert/history.html", context)
+
+
+@role_required(Role.EXPERT)
+@require_GET
+@never_cache
+def receipt(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(ExpenseClaim, pk=pk, assignment__expert__user=request.user)
+    return _receipt_response(claim)
+
+
+def _receipt_response(claim: ExpenseClaim) -> HttpResponse:
+    if not claim.receipt:
+        return HttpResponse(status=404)
+    response = FileResponse(claim.receipt.open("rb"), content_type=claim.receipt_type or "application/octet-stream")
+    response["Cache-Control"] = "private, no-store"
+    return response

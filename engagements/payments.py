@@ -1,0 +1,134 @@
+"""Approved fees and expenses for payroll: one row per payment, exported as CSV and marked paid."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from engagements.models import Assignment, ExpenseClaim
+
+CSV_COLUMNS = [
+    "payment_id",
+    "kind",
+    "payee",
+    "payee_email",
+    "engagement_date",
+    "engagement",
+    "unit",
+    "details",
+    "amount_eur",
+]
+
+
+@dataclass(frozen=True)
+class Payment:
+    id: str  # "fee-<assignment>" or "expense-<claim>"
+    kind: str
+    payee: str
+    payee_email: str
+    engagement_date: dt.date | None
+    engagement: str
+    unit: str
+    details: str
+    amount: Decimal
+
+
+def _date(assignment: Assignment) -> dt.date | None:
+    end = assignment.request.end_time()
+    return timezone.localdate(end) if end else None
+
+
+def unpaid_payments(regions: Any) -> list[Payment]:
+    """Fees of attended engagements and approved expense claims that are not paid yet."""
+    fees = Assignment.objects.filter(status=Assignment.Status.ATTENDED, fee__gt=0, fee_paid_at__isnull=True)
+    claims = ExpenseClaim.objects.filter(status=ExpenseClaim.Status.APPROVED)
+    if regions is not None:
+        fees = fees.filter(request__unit__region__in=regions)
+        claims = claims.in_regions(regions)
+    rows = [
+        Payment(
+            id=f"fee-{a.pk}",
+            kind="fee",
+            payee=a.expert.user.get_full_name() or a.expert.display_name,
+            payee_email=a.expert.user.email,
+            engagement_date=_date(a),
+            engagement=a.request.title,
+            unit=a.request.unit.name,
+            details=str(a.role),
+            amount=a.fee,
+        )
+        for a in fees.select_related("expert__user", "request__unit", "role").order_by("pk")
+    ]
+    rows += [
+        Payment(
+            id=f"expense-{c.pk}",
+            kind="expense",
+            payee=c.assignment.expert.user.get_full_name() or c.assignment.expert.display_name,
+            payee_email=c.assignment.expert.user.email,
+            engagement_date=_date(c.assignment),
+            engagement=c.assignment.request.title,
+            unit=c.assignment.request.unit.name,
+            details=_claim_details(c),
+            amount=c.amount,
+        )
+        for c in claims.select_related("assignment__expert__user", "assignment__request__unit").order_by("pk")
+    ]
+    return rows
+
+
+def _claim_details(claim: ExpenseClaim) -> str:
+    parts = [str(claim.get_kind_display())]
+    if claim.kilometres:
+        parts.append(f"{claim.kilometres} km × {claim.km_rate} €")
+    if claim.description:
+        parts.append(claim.description)
+    return ", ".join(parts)
+
+
+def _safe(value: str) -> str:
+    # Spreadsheets run cells that start with these as formulas (CSV injection).
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def payments_csv(rows: list[Payment]) -> str:
+    """Semicolon-separated, every field quoted, ISO dates and decimal commas: opens as numbers in a
+    Finnish spreadsheet, and a comma inside a text never splits a column."""
+    output = io.StringIO()
+    writer = csv.writer(output, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [
+                row.id,
+                row.kind,
+                _safe(row.payee),
+                row.payee_email,
+                row.engagement_date.isoformat() if row.engagement_date else "",
+                _safe(row.engagement),
+                _safe(row.unit),
+                _safe(row.details),
+                f"{row.amount:.2f}".replace(".", ","),
+            ]
+        )
+    return output.getvalue()
+
+
+@transaction.atomic
+def mark_paid(payment_ids: list[str], regions: Any) -> int:
+    """Mark exactly the listed payments paid (those the coordinator exported), within scope."""
+    fee_ids = [int(p.split("-", 1)[1]) for p in payment_ids if p.startswith("fee-") and p[4:].isdigit()]
+    claim_ids = [int(p.split("-", 1)[1]) for p in payment_ids if p.startswith("expense-") and p[8:].isdigit()]
+    now = timezone.now()
+    fees = Assignment.objects.filter(pk__in=fee_ids, status=Assignment.Status.ATTENDED, fee_paid_at__isnull=True)
+    claims = ExpenseClaim.objects.filter(pk__in=claim_ids, status=ExpenseClaim.Status.APPROVED)
+    if regions is not None:
+        fees = fees.filter(request__unit__region__in=regions)
+        claims = claims.in_regions(regions)
+    return fees.update(fee_paid_at=now) + claims.update(status=ExpenseClaim.Status.PAID, paid_at=now)
