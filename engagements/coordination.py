@@ -141,9 +141,7 @@ def _detail(request: AuthenticatedHttpRequest, obj: Request, status: int = 200, 
         "obj": obj,
         "assignments": assignments,
         "ended": obj.has_ended(),
-        "expert_feedback": list(
-            obj.assignments.filter(feedback__isnull=False).select_related("expert", "feedback")
-        ),
+        "expert_feedback": list(obj.assignments.filter(feedback__isnull=False).select_related("expert", "feedback")),
         "pending_membership": pending,
         "themes": list(obj.themes.all()),
         "languages": list(obj.languages.all()),

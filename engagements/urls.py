@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from engagements import aftercare, coordination, views
+from engagements import aftercare, coordination, statistics_views, views
 
 app_name = "engagements"
 
@@ -42,6 +42,9 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications-read"),
     path("notifications/<int:pk>/", views.notification_open, name="notification"),
+    # Manager
+    path("manager/statistics/", statistics_views.statistics, name="statistics"),
+    path("manager/statistics/<slug:table>.csv", statistics_views.statistics_csv, name="statistics-csv"),
     # Coordinator
     path("coordinator/requests/", coordination.inbox, name="inbox"),
     path("coordinator/requests/<int:pk>/", coordination.coordinator_request, name="coordinator-request"),

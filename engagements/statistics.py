@@ -1,0 +1,366 @@
+"""Engagement statistics for managers (DESIGN.md §6), computed with database aggregates.
+
+Every figure is a fixed number of queries whatever the amount of data: counts and sums are
+aggregated in the database, and the median is read from the middle row of an ordered query.
+Figures that count people are suppressed below SMALL_CELL ("<3") before they reach a manager.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from engagements.models import Assignment, Debrief, ExpenseClaim, Request, RequestType
+from experts.models import Application, ExpertProfile, Theme
+
+SMALL_CELL = 3
+HELD = (Request.Status.COMPLETED, Request.Status.CLOSED)
+FULFILLED = (Request.Status.CONFIRMED, Request.Status.COMPLETED, Request.Status.CLOSED)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+    label: str
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        tz = timezone.get_current_timezone()
+        start = dt.datetime.combine(self.start, dt.time.min, tzinfo=tz)
+        end = dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        return start, end
+
+    def previous(self) -> Period:
+        """The period of the same kind just before: last year, the previous term, or as many days."""
+        if self.start.month == 1 and self.start.day == 1 and self.end == dt.date(self.start.year, 12, 31):
+            return year_period(self.start.year - 1)
+        if (self.start.month, self.start.day, self.end.month, self.end.day) == (1, 1, 6, 30):
+            return term_period(self.start.year - 1, autumn=True)
+        if (self.start.month, self.start.day, self.end.month, self.end.day) == (7, 1, 12, 31):
+            return term_period(self.start.year, autumn=False)
+        end = self.start - dt.timedelta(days=1)
+        start = end - dt.timedelta(days=self.days - 1)
+        return Period(start, end, f"{start.isoformat()} – {end.isoformat()}")
+
+
+def year_period(year: int) -> Period:
+    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31), str(year))
+
+
+def term_period(year: int, *, autumn: bool) -> Period:
+    if autumn:
+        return Period(dt.date(year, 7, 1), dt.date(year, 12, 31), f"{_('autumn term')} {year}")
+    return Period(dt.date(year, 1, 1), dt.date(year, 6, 30), f"{_('spring term')} {year}")
+
+
+def recent_terms(today: dt.date, count: int = 6) -> list[Period]:
+    """The last `count` terms, oldest first, the current one included."""
+    terms = []
+    year, autumn = today.year, today.month >= 7
+    for _i in range(count):
+        terms.append(term_period(year, autumn=autumn))
+        if autumn:
+            autumn = False
+        else:
+            year, autumn = year - 1, True
+    return list(reversed(terms))
+
+
+@dataclass
+class Scope:
+    regions: Any = None  # a Region queryset, or None for the whole area
+    sector: str = ""
+    type: str = ""
+
+    def requests(self) -> QuerySet[Request]:
+        qs = Request.objects.all()
+        if self.regions is not None:
+            qs = qs.filter(unit__region__in=self.regions)
+        if self.sector:
+            qs = qs.filter(unit__sector=self.sector)
+        if self.type:
+            qs = qs.filter(type=self.type)
+        return qs
+
+    def experts(self) -> QuerySet[ExpertProfile]:
+        qs = ExpertProfile.objects.all()
+        return qs if self.regions is None else qs.filter(home_region__in=self.regions)
+
+    def applications(self) -> QuerySet[Application]:
+        qs = Application.objects.all()
+        return qs if self.regions is None else qs.filter(region__in=self.regions)
+
+
+@dataclass
+class Figure:
+    key: str
+    label: Any
+    value: Any  # int, float, Decimal or None
+    previous: Any = None
+    people: bool = False  # counts people: small cells are suppressed
+    unit: str = ""  # "%", "days", "€", "/5"
+    estimate_note: Any = ""
+
+    def shown(self, value: Any) -> str:
+        if value is None:
+            return "–"
+        if self.people and 0 < value < SMALL_CELL:
+            return f"<{SMALL_CELL}"
+        if isinstance(value, float):
+            return f"{value:.1f}".replace(".", ",") if self.unit != "%" else f"{value:.0f}"
+        if isinstance(value, Decimal):
+            return f"{value:.2f}".replace(".", ",")
+        return str(value)
+
+    @property
+    def display(self) -> str:
+        return self.shown(self.value)
+
+    @property
+    def previous_display(self) -> str:
+        return self.shown(self.previous)
+
+
+@dataclass
+class Table:
+    key: str
+    title: Any
+    columns: list[Any]
+    rows: list[list[Any]] = field(default_factory=list)
+    people_columns: tuple[int, ...] = ()
+
+    def display_rows(self) -> list[list[str]]:
+        out = []
+        for row in self.rows:
+            cells = []
+            for i, cell in enumerate(row):
+                if i in self.people_columns and isinstance(cell, int) and 0 < cell < SMALL_CELL:
+                    cells.append(f"<{SMALL_CELL}")
+                else:
+                    cells.append(str(cell) if cell is not None else "–")
+            out.append(cells)
+        return out
+
+
+def _median_days(requests: QuerySet[Request]) -> float | None:
+    """Median days from submission to confirmation, from the middle row(s) of an ordered query."""
+    durations = (
+        requests.filter(submitted_at__isnull=False, confirmed_at__isnull=False)
+        .annotate(d=ExpressionWrapper(F("confirmed_at") - F("submitted_at"), output_field=DurationField()))
+        .order_by("d")
+        .values_list("d", flat=True)
+    )
+    n = durations.count()
+    if n == 0:
+        return None
+    middle = list(durations[(n - 1) // 2 : n // 2 + 1])
+    seconds = sum(d.total_seconds() for d in middle) / len(middle)
+    return round(seconds / 86400, 1)
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def core_figures(period: Period, scope: Scope) -> dict[str, Any]:
+    """The raw numbers for one period (no suppression; see `figures`)."""
+    start, end = period.bounds()
+    requests = scope.requests()
+    received = requests.filter(submitted_at__gte=start, submitted_at__lt=end)
+    counts = received.aggregate(
+        received=Count("pk"),
+        fulfilled=Count("pk", filter=Q(status__in=FULFILLED)),
+        declined=Count("pk", filter=Q(status=Request.Status.DECLINED)),
+        cancelled=Count("pk", filter=Q(status=Request.Status.CANCELLED)),
+    )
+    held = requests.filter(status__in=HELD, ends_at__gte=start, ends_at__lt=end) | requests.filter(
+        status__in=HELD, ends_at__isnull=True, deadline__gte=period.start, deadline__lte=period.end
+    )
+    held_counts = held.aggregate(
+        held=Count("pk", distinct=True),
+        with_impact=Count("pk", filter=Q(impact_note__isnull=False), distinct=True),
+        participants_reported=Coalesce(Sum("unit_feedback__participants"), Value(0)),
+        participants_estimated=Coalesce(
+            Sum("audience_size", filter=Q(unit_feedback__isnull=True)), Value(0), output_field=IntegerField()
+        ),
+        usefulness=Avg("unit_feedback__usefulness"),
+    )
+    attended = Assignment.objects.filter(status=Assignment.Status.ATTENDED, request__in=held.values("pk"))
+    experts = attended.aggregate(
+        youth=Count("expert", filter=Q(expert__kind=ExpertProfile.Kind.YOUTH), distinct=True),
+        parents=Count("expert", filter=Q(expert__kind=ExpertProfile.Kind.PARENT), distinct=True),
+        engagements=Count("pk"),
+        heard=Avg("feedback__heard"),
+        respected=Avg("feedback__respected"),
+    )
+    per_expert = sorted(attended.values("expert").annotate(n=Count("pk")).values_list("n", flat=True), reverse=True)
+    busiest = per_expert[: math.ceil(len(per_expert) * 0.2)] if per_expert else []
+    debriefs = Debrief.objects.filter(assignment__request__in=requests.values("pk"))
+    debrief_counts = {
+        "asked": debriefs.filter(created_at__gte=start, created_at__lt=end).count(),
+        "held": debriefs.filter(held_on__gte=period.start, held_on__lte=period.end).count(),
+    }
+    paid_fees = Assignment.objects.filter(
+        request__in=requests.values("pk"), fee_paid_at__gte=start, fee_paid_at__lt=end
+    ).aggregate(total=Coalesce(Sum("fee"), Value(Decimal("0"))))["total"]
+    paid_expenses = ExpenseClaim.objects.filter(
+        assignment__request__in=requests.values("pk"), paid_at__gte=start, paid_at__lt=end
+    ).aggregate(total=Coalesce(Sum("amount"), Value(Decimal("0"))))["total"]
+    new_people = {
+        "applicants": scope.applications().filter(created_at__gte=start, created_at__lt=end).count(),
+        "new_experts": scope.experts()
+        .filter(created_at__gte=start, created_at__lt=end, status=ExpertProfile.Status.ACTIVE)
+        .count(),
+    }
+    return {
+        **counts,
+        "fulfilment_rate": _pct(counts["fulfilled"], counts["received"]),
+        "median_days": _median_days(received),
+        **held_counts,
+        "participants": held_counts["participants_reported"] + held_counts["participants_estimated"],
+        "impact_share": _pct(held_counts["with_impact"], held_counts["held"]),
+        "experts_youth": experts["youth"],
+        "experts_parents": experts["parents"],
+        "heard": experts["heard"],
+        "respected": experts["respected"],
+        "busiest_share": _pct(sum(busiest), experts["engagements"]),
+        "debriefs_asked": debrief_counts["asked"],
+        "debriefs_held": debrief_counts["held"],
+        "fees_paid": paid_fees,
+        "expenses_paid": paid_expenses,
+        **new_people,
+        "held_qs": held,
+    }
+
+
+FIGURES: list[tuple[str, Any, bool, str]] = [
+    # key, label, counts people, unit
+    ("received", _("Requests received"), False, ""),
+    ("fulfilled", _("Requests fulfilled"), False, ""),
+    ("declined", _("Requests declined"), False, ""),
+    ("cancelled", _("Requests cancelled"), False, ""),
+    ("fulfilment_rate", _("Fulfilment rate"), False, "%"),
+    ("median_days", _("Median days from request to confirmation"), False, ""),
+    ("held", _("Engagements held"), False, ""),
+    ("participants", _("Participants reached"), True, ""),
+    ("experts_youth", _("Young experts engaged"), True, ""),
+    ("experts_parents", _("Parent experts engaged"), True, ""),
+    ("busiest_share", _("Share of engagements done by the busiest 20 % of experts"), False, "%"),
+    ("usefulness", _("Usefulness according to units (1–5)"), False, ""),
+    ("heard", _("Experts felt heard (1–5)"), False, ""),
+    ("respected", _("Experts felt respected (1–5)"), False, ""),
+    ("impact_share", _("Engagements with an impact note"), False, "%"),
+    ("debriefs_asked", _("Debriefs asked"), True, ""),
+    ("debriefs_held", _("Debriefs held"), True, ""),
+    ("applicants", _("New applicants"), True, ""),
+    ("new_experts", _("New active experts"), True, ""),
+    ("fees_paid", _("Fees paid (€)"), False, "€"),
+    ("expenses_paid", _("Expenses paid (€)"), False, "€"),
+]
+
+
+def _float(value: Any) -> Any:
+    return round(value, 1) if isinstance(value, float) else value
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    previous_period: Period
+    figures: list[Figure]
+    tables: list[Table]
+    estimate_used: bool
+    by_type_chart: list[tuple[str, int]]
+    terms_chart: list[tuple[str, int]]
+
+
+def dashboard(period: Period, scope: Scope, today: dt.date | None = None) -> Dashboard:
+    now_figures = core_figures(period, scope)
+    previous_period = period.previous()
+    before = core_figures(previous_period, scope)
+    figures = [
+        Figure(key, label, _float(now_figures[key]), _float(before[key]), people=people, unit=unit)
+        for key, label, people, unit in FIGURES
+    ]
+    held: QuerySet[Request] = now_figures["held_qs"]
+    type_labels = dict(RequestType.choices)
+    by_type = dict(held.values("type").annotate(n=Count("pk", distinct=True)).values_list("type", "n"))
+    by_type_rows = [[str(type_labels[t]), by_type.get(t, 0)] for t in RequestType.values]
+    theme_rows = _participants_per_theme(held)
+    terms = recent_terms(today or timezone.localdate())
+    terms_rows = []
+    for term in terms:
+        start, end = term.bounds()
+        terms_rows.append(
+            [term.label, scope.requests().filter(status__in=HELD, ends_at__gte=start, ends_at__lt=end).count()]
+        )
+    tables = [
+        Table("by_type", _("Engagements held by type"), [_("Type"), _("Engagements")], by_type_rows),
+        Table(
+            "participants_by_theme",
+            _("Participants reached by theme"),
+            [_("Theme"), _("Participants"), _("Of which estimated")],
+            theme_rows,
+            people_columns=(1, 2),
+        ),
+        Table("by_term", _("Engagements held per term"), [_("Term"), _("Engagements")], terms_rows),
+        Table(
+            "figures",
+            _("All figures"),
+            [_("Figure"), period.label, previous_period.label],
+            [[str(f.label), f.display, f.previous_display] for f in figures],
+        ),
+    ]
+    return Dashboard(
+        period=period,
+        previous_period=previous_period,
+        figures=figures,
+        tables=tables,
+        estimate_used=bool(now_figures["participants_estimated"]),
+        by_type_chart=[(row[0], row[1]) for row in by_type_rows],
+        terms_chart=[(row[0], row[1]) for row in terms_rows],
+    )
+
+
+def _participants_per_theme(held: QuerySet[Request]) -> list[list[Any]]:
+    """Participants per theme from the units' feedback; where a unit gave none, the request's
+    expected audience counts as an estimate."""
+    through = Request.themes.through.objects.filter(request__in=held.values("pk"))
+    rows = (
+        through.values("theme_id")
+        .annotate(
+            reported=Coalesce(Sum("request__unit_feedback__participants"), Value(0)),
+            estimated=Coalesce(
+                Sum("request__audience_size", filter=Q(request__unit_feedback__isnull=True)),
+                Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .values_list("theme_id", "reported", "estimated")
+    )
+    labels = {theme.pk: str(theme) for theme in Theme.objects.all()}
+    out = [[labels[tid], reported + estimated, estimated] for tid, reported, estimated in rows]
+    return sorted(out, key=lambda row: (-row[1], row[0]))
