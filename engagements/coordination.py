@@ -32,6 +32,7 @@ from engagements.models import (
     RequestType,
     fee_for_assignment,
 )
+from engagements.overview import coordinator_overview
 from engagements.payments import mark_paid, payments_csv, unpaid_payments
 from experts.models import EngagementRole
 from registry.http import AuthenticatedHttpRequest
@@ -442,3 +443,13 @@ def payments_mark_paid(request: AuthenticatedHttpRequest) -> HttpResponse:
     count = mark_paid(request.POST.getlist("payment"), _scope(request))
     messages.success(request, _("%(count)s payments were marked paid.") % {"count": count})
     return redirect("engagements:payments")
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
+    from experts.alerts import coordinator_alerts
+
+    regions = _scope(request)
+    context = {"sections": coordinator_overview(regions), "alerts": coordinator_alerts(regions)}
+    return render(request, "engagements/coordinator/overview.html", context)

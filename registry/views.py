@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
+from engagements.overview import coordinator_overview
 from experts.alerts import coordinator_alerts
 from experts.models import REQUIRED_PURPOSES, ExpertProfile
 from registry.forms import RoleSwitchForm
@@ -174,6 +175,7 @@ def coordinator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "scope": _scope_label(regions),
         "alerts": coordinator_alerts(regions),
+        "sections": coordinator_overview(regions),
         "counts": counts,
         "unit_count": units.count(),
         "organisation_count": Organisation.objects.filter(units__in=units).distinct().count(),
