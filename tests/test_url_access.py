@@ -108,6 +108,10 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "engagements:payments": ({}, "login 403 403 403 403 200 403 403"),
     "engagements:payments-export": ({}, "login 403 403 403 403 200 403 403"),
     "engagements:payments-paid": ({}, "login 403 403 403 403 405 403 403"),
+    # Statistics (managers) and the coordinator's overview
+    "engagements:statistics": ({}, "login 403 403 403 403 403 200 403"),
+    "engagements:statistics-csv": ({"table": "figures"}, "login 403 403 403 403 403 200 403"),
+    "engagements:overview": ({}, "login 403 403 403 403 200 403 403"),
     # Calendars and notifications: everyone signed in has their own
     "engagements:assignment-ics": ({"pk": 999999}, "login 404 404 404 404 404 404 404"),
     "engagements:calendar": ({}, "login 200 200 200 200 200 200 200"),
