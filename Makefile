@@ -35,5 +35,13 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l fi -l sv --no-obsolete --add-location file
 	$(PY) manage.py compilemessages --ignore .venv
 
+# Benchmarks: separate databases under var/, a table in docs/benchmarks.md (see that file).
+bench: $(STAMP)
+	mkdir -p var
+	DEBUG=1 DATABASE_URL=sqlite:///var/bench-small.sqlite3 $(PY) manage.py bench --out var/bench-small.json
+	DEBUG=1 DATABASE_URL=sqlite:///var/bench-large.sqlite3 $(PY) manage.py bench --experts 10000 --requests 100000 \
+		--out var/bench-large.json
+	$(PY) manage.py bench --out /dev/null --report var/bench-small.json var/bench-large.json
+
 clean:
 	rm -rf $(VENV) var

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import forms
@@ -387,7 +387,7 @@ class ExpenseClaimForm(forms.ModelForm):
             elif self.km_rate is None:
                 self.add_error(None, _("No kilometre rate is in force. Please contact the coordinator."))
             else:
-                data["amount"] = (km * self.km_rate).quantize(Decimal("0.01"))
+                data["amount"] = (km * self.km_rate).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         elif kind == ExpenseClaim.Kind.TICKET:
             amount = data.get("amount")
             if amount is None or amount <= 0 or amount > 10_000:

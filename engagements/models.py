@@ -384,7 +384,7 @@ class Assignment(models.Model):
     decline_reason = models.CharField(_("reason for declining"), max_length=300, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=1000, blank=True)
     answer_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     event_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     fee_proposed = models.DecimalField(_("proposed fee"), max_digits=8, decimal_places=2, null=True, blank=True)
@@ -525,8 +525,11 @@ def engagement_hours(request: Request) -> Decimal:
 
 
 def fee_for_assignment(assignment: Assignment, on: dt.date) -> Decimal | None:
-    """The fee by the schedule in force on the day, for experts who want a fee at all."""
+    """The fee by the schedule in force on the day, for experts who want a fee at all, when the
+    request is paid by the schedule (a unit that pays itself, or expenses only, pays no fee here)."""
     if assignment.expert.compensation != ExpertProfile.Compensation.FEE:
+        return None
+    if assignment.request.fee_basis != Request.FeeBasis.SCHEDULE:
         return None
     return FeeSchedule.fee_for(assignment.request.type, engagement_hours(assignment.request), on)
 
@@ -763,7 +766,7 @@ class ExpenseClaim(models.Model):
     receipt = models.FileField(_("receipt"), upload_to=receipt_path, blank=True)
     receipt_type = models.CharField(max_length=40, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
-    return_reason = models.CharField(_("reason for returning"), max_length=300, blank=True)
+    return_reason = models.CharField(_("reason for returning"), max_length=1000, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -109,7 +109,7 @@ def payments_csv(rows: list[Payment]) -> str:
                 row.id,
                 row.kind,
                 _safe(row.payee),
-                row.payee_email,
+                _safe(row.payee_email),
                 row.engagement_date.isoformat() if row.engagement_date else "",
                 _safe(row.engagement),
                 _safe(row.unit),

@@ -7,6 +7,7 @@ from typing import Any
 from allauth.core.ratelimit import consume as consume_rate_limit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -72,7 +73,8 @@ def _unit_member_required(view: Any) -> Any:
 def unit_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     requests = Request.objects.visible_to_unit_member(request.user).select_related("unit").order_by("-created_at")
     pending = request.user.unit_memberships.filter(approved_at__isnull=True).select_related("unit")
-    return render(request, "engagements/unit/request_list.html", {"requests": requests, "pending": pending})
+    page = Paginator(requests, 25).get_page(request.GET.get("page"))
+    return render(request, "engagements/unit/request_list.html", {"page_obj": page, "pending": pending})
 
 
 @_unit_member_required
