@@ -22,11 +22,12 @@ class Section:
     items: list[Any]
 
 
-def _section(key: str, queryset: QuerySet[Any]) -> Section:
-    return Section(key, queryset.count(), list(queryset[:LIST_LIMIT]))
+def coordinator_overview(regions: Any, now: dt.datetime | None = None, *, items: bool = True) -> dict[str, Section]:
+    """Each section's count, and (for the overview page) its first rows."""
 
+    def _section(key: str, queryset: QuerySet[Any]) -> Section:
+        return Section(key, queryset.count(), list(queryset[:LIST_LIMIT]) if items else [])
 
-def coordinator_overview(regions: Any, now: dt.datetime | None = None) -> dict[str, Section]:
     now = now or timezone.now()
     today = timezone.localdate(now)
     requests = Request.objects.in_regions(regions).select_related("unit")
@@ -59,9 +60,9 @@ def coordinator_overview(regions: Any, now: dt.datetime | None = None) -> dict[s
         ),
         "attendance": _section(
             "attendance",
-            requests.filter(status=Request.Status.CONFIRMED).filter(
-                Q(ends_at__lte=now) | Q(ends_at__isnull=True, deadline__lt=today)
-            ).order_by("ends_at", "deadline"),
+            requests.filter(status=Request.Status.CONFIRMED)
+            .filter(Q(ends_at__lte=now) | Q(ends_at__isnull=True, deadline__lt=today))
+            .order_by("ends_at", "deadline"),
         ),
         "feedback_overdue": _section(
             "feedback_overdue",

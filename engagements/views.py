@@ -100,7 +100,8 @@ def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _confirmed_with_contacts(obj: Request) -> list[tuple[Assignment, bool]]:
     """Confirmed experts, and whether each allows the unit to contact them directly."""
-    confirmed = list(obj.assignments.filter(status=Assignment.Status.CONFIRMED).select_related("expert__user", "role"))
+    took_part = [Assignment.Status.CONFIRMED, Assignment.Status.ATTENDED]
+    confirmed = list(obj.assignments.filter(status__in=took_part).select_related("expert__user", "role"))
     direct = set(
         ExpertProfile.objects.with_current_consent(ConsentPurpose.DIRECT_CONTACT)
         .filter(pk__in=[a.expert_id for a in confirmed])

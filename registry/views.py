@@ -175,7 +175,7 @@ def coordinator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "scope": _scope_label(regions),
         "alerts": coordinator_alerts(regions),
-        "sections": coordinator_overview(regions),
+        "sections": coordinator_overview(regions, items=False),
         "counts": counts,
         "unit_count": units.count(),
         "organisation_count": Organisation.objects.filter(units__in=units).distinct().count(),

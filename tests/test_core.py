@@ -96,10 +96,10 @@ def test_home_pages_have_bounded_queries(
         "unit-home": personas["unit_member"],
     }[view]
     client.force_login(user)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(30):
         client.get(reverse(view))
     for _ in range(20):
         make_expert()
         make_unit()
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(30):
         assert client.get(reverse(view)).status_code == 200

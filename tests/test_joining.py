@@ -182,13 +182,16 @@ def test_joined_worker_sets_password_signs_in_and_writes_a_request(
 
     # While the membership waits, the unit's other requests do not exist for them.
     assert worker.get(reverse("engagements:unit-request", args=[colleagues_request.pk])).status_code == 404
-    listed = worker.get(reverse("engagements:unit-requests")).context["requests"]
+    listed = worker.get(reverse("engagements:unit-requests")).context["page_obj"].object_list
     assert list(listed) == [own]
 
     take_into_matching(coordinator, own, django_capture_on_commit_callbacks)
     assert UnitMembership.objects.get(user=user, unit=unit).approved_at is not None
     assert worker.get(reverse("engagements:unit-request", args=[colleagues_request.pk])).status_code == 200
-    assert set(worker.get(reverse("engagements:unit-requests")).context["requests"]) == {own, colleagues_request}
+    assert set(worker.get(reverse("engagements:unit-requests")).context["page_obj"].object_list) == {
+        own,
+        colleagues_request,
+    }
 
 
 def test_join_with_an_inactive_unit_is_refused(client: Client, make_unit: Callable[..., Unit]) -> None:

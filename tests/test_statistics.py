@@ -157,7 +157,7 @@ def test_dashboard_tables_per_type_and_theme(data: dict[str, Any]) -> None:
     r1.themes.add(foster)
     r2.themes.add(foster)
     tables = {t.key: t for t in dashboard(year_period(2025), Scope(), today=dt.date(2026, 1, 10)).tables}
-    by_type = dict((row[0], row[1]) for row in tables["by_type"].rows)
+    by_type = {row[0]: row[1] for row in tables["by_type"].rows}
     assert sum(by_type.values()) == 3
     theme_rows = tables["participants_by_theme"].rows
     assert theme_rows == [[str(foster), 70, 30]]

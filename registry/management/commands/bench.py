@@ -62,9 +62,7 @@ class Command(BaseCommand):
         if generated < options["experts"] or Request.objects.count() < options["requests"]:
             self.stdout.write(f"Seeding {options['experts']} experts and {options['requests']} requests …")
             started = time.perf_counter()
-            call_command(
-                "seed", force=True, experts=options["experts"], requests=options["requests"], verbosity=0
-            )
+            call_command("seed", force=True, experts=options["experts"], requests=options["requests"], verbosity=0)
             self.stdout.write(f"… seeded in {time.perf_counter() - started:.0f} s")
         call_command("seed", force=True, verbosity=0)  # the demo accounts and states are always there
         settings.DEBUG = False
