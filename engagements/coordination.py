@@ -22,7 +22,7 @@ from django_filters.views import FilterView
 
 from engagements.forms import AttendanceForm, DebriefForm, InviteForm, OfferForm, ReasonForm
 from engagements.invitations import invite_unit_member
-from engagements.matching import evaluate
+from engagements.matching import evaluate, load_experts
 from engagements.models import (
     Assignment,
     Debrief,
@@ -34,7 +34,7 @@ from engagements.models import (
 )
 from engagements.overview import coordinator_overview
 from engagements.payments import mark_paid, payments_csv, unpaid_payments
-from experts.models import EngagementRole
+from experts.models import EngagementRole, ExpertProfile
 from registry.http import AuthenticatedHttpRequest
 from registry.models import Region, Role, StaffRole, Unit, regions_in_scope
 from registry.views import role_required
@@ -105,12 +105,18 @@ class InboxView(FilterView):
     template_name = "engagements/coordinator/inbox.html"
     paginate_by = 25
 
+    FINISHED = (Request.Status.CLOSED, Request.Status.CANCELLED, Request.Status.DECLINED)
+
     def get_queryset(self) -> QuerySet[Request]:
+        requests = Request.objects.in_regions(_scope(self.request)).exclude(  # type: ignore[arg-type]
+            status=Request.Status.DRAFT
+        )
+        if not self.request.GET.get("status"):
+            # The inbox is for work in progress; finished requests are a status filter away.
+            requests = requests.exclude(status__in=self.FINISHED)
         # Most urgent first: what needs action, then by date.
         return (
-            Request.objects.in_regions(_scope(self.request))  # type: ignore[arg-type]
-            .exclude(status=Request.Status.DRAFT)
-            .select_related("unit__organisation", "unit__region")
+            requests.select_related("unit__organisation", "unit__region")
             .annotate(
                 urgency=Case(
                     When(status__in=[Request.Status.SUBMITTED, Request.Status.MATCHING], then=Value(0)),
@@ -208,7 +214,7 @@ def coordinator_cancel_request(request: AuthenticatedHttpRequest, pk: int) -> Ht
 def _matching_page(
     request: AuthenticatedHttpRequest, obj: Request, form: OfferForm | None = None, status: int = 200
 ) -> HttpResponse:
-    candidates, exclusions = evaluate(obj)
+    candidates, exclusions = evaluate(obj, explain=False)
     form = form or OfferForm(candidates=candidates, request_obj=obj)
     context = {
         "obj": obj,
@@ -233,9 +239,10 @@ def matching_excluded(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     _candidates, exclusions = evaluate(obj)
     regions = _scope(request)
     if regions is not None:
-        region_ids = {region.pk for region in regions}
-        exclusions = [e for e in exclusions if e.expert.home_region_id in region_ids]
+        in_scope = set(ExpertProfile.objects.in_regions(regions).values_list("pk", flat=True))
+        exclusions = [e for e in exclusions if e.expert_id in in_scope]
     page = Paginator(exclusions, 50).get_page(request.GET.get("page"))
+    load_experts(page.object_list)
     return render(request, "engagements/coordinator/excluded.html", {"obj": obj, "page_obj": page})
 
 
@@ -243,7 +250,7 @@ def matching_excluded(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @require_POST
 def make_offers(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     obj = _get_request_for_coordinator(request, pk)
-    candidates, _exclusions = evaluate(obj)
+    candidates, _exclusions = evaluate(obj, explain=False)
     form = OfferForm(request.POST, candidates=candidates, request_obj=obj)
     if obj.status not in (Request.Status.MATCHING, Request.Status.OFFERED, Request.Status.CONFIRMED):
         messages.error(request, _("Offers can be made only for a request in matching."))

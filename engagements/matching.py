@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from engagements.models import Assignment, Request
-from experts.models import AvailabilityException, ExpertProfile, Training
+from experts.models import AvailabilityException, ExpertProfile, Training, availability_bit
 
 # Soft-score weights.
 THEME_POINTS = 10
@@ -31,27 +35,63 @@ DECLINE_POINTS = 2  # per recent declined offer, subtracted
 DECLINE_WINDOW_DAYS = 180
 
 
+class Row(NamedTuple):
+    pk: int
+    kind: str
+    status: str
+    pause_until: dt.date | None
+    weekly_availability: int
+    monthly_cap: int | None
+    remote_ok: bool
+    home_region_id: int | None
+
+
 @dataclass
 class Candidate:
-    expert: ExpertProfile
+    expert_id: int
     score: int = 0
     reasons: list[str] = field(default_factory=list)
+    expert: ExpertProfile | None = None
 
 
 @dataclass
 class Exclusion:
-    expert: ExpertProfile
-    reasons: list[str] = field(default_factory=list)
+    expert_id: int
+    reasons: list[Any] = field(default_factory=list)
+    expert: ExpertProfile | None = None
 
 
-def _pairs(through: type, column: str, value: str) -> dict[int, set]:
-    out: dict[int, set] = defaultdict(set)
-    for expert_id, item in through.objects.values_list(column, value):
+def _ids(pairs: QuerySet[Any]) -> set[int]:
+    return set(pairs.values_list("expertprofile_id", flat=True))
+
+
+def _pairs(pairs: QuerySet[Any], column: str) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = defaultdict(set)
+    for expert_id, item in pairs.values_list("expertprofile_id", column):
         out[expert_id].add(item)
     return out
 
 
-def evaluate(request: Request) -> tuple[list[Candidate], list[Exclusion]]:
+# Exclusion reasons, translated only when shown.
+NO_CONSENT = gettext_lazy("Consents are not current")
+ALREADY = gettext_lazy("Already offered this request")
+ON_BREAK = gettext_lazy("On a break")
+AWAY = gettext_lazy("Away on that day")
+WRONG_TIME = gettext_lazy("Not available at that time of the week")
+CAP = gettext_lazy("Monthly limit reached")
+OVERLAP = gettext_lazy("Already confirmed to another engagement at that time")
+REST = gettext_lazy("Needs a rest between engagements")
+WRONG_KIND = gettext_lazy("Not the kind of expert asked for")
+WRONG_ROLE = gettext_lazy("Does not take this role")
+WRONG_LANGUAGE = gettext_lazy("Does not speak the language")
+NO_REMOTE = gettext_lazy("Does not take part remotely")
+TOO_FAR = gettext_lazy("Does not travel to the area")
+CONFLICT = gettext_lazy("Conflict of interest with this unit")
+
+
+def evaluate(request: Request, *, explain: bool = True) -> tuple[list[Candidate], list[Exclusion]]:
+    """Candidates best first, and exclusions. With `explain=False` an exclusion stops at its first
+    reason (enough to count them, much cheaper over a large registry)."""
     now = timezone.now()
     window = request.busy_window()
     day = timezone.localdate(window[0]) if window else request.deadline
@@ -60,26 +100,27 @@ def evaluate(request: Request) -> tuple[list[Candidate], list[Exclusion]]:
     request_themes = {t.pk: str(t) for t in request.themes.all()}
     request_languages = set(request.languages.values_list("pk", flat=True))
 
-    experts = list(
-        ExpertProfile.objects.not_erased()
+    # Plain rows, not model objects: the registry may hold tens of thousands of experts.
+    experts = [
+        Row(*values)
+        for values in ExpertProfile.objects.not_erased()
         .exclude(status=ExpertProfile.Status.LEAVING)
-        .select_related("home_region")
         .order_by("display_name", "pk")
-    )
-    consent_ok = set(ExpertProfile.objects.consent_current(now).values_list("pk", flat=True))
-    through = ExpertProfile
-    themes = _pairs(through.themes.through, "expertprofile_id", "theme_id")
-    avoid_topics = _pairs(through.avoid_topics.through, "expertprofile_id", "theme_id")
-    roles = _pairs(through.roles.through, "expertprofile_id", "engagementrole__code")
-    languages = _pairs(through.languages.through, "expertprofile_id", "language_id")
-    travel = _pairs(through.travel_regions.through, "expertprofile_id", "region_id")
-    avoid_units = _pairs(through.avoid_units.through, "expertprofile_id", "unit_id")
-    avoid_municipalities = _pairs(through.avoid_municipalities.through, "expertprofile_id", "municipality_id")
-    trained = set(
-        through.trainings.through.objects.filter(training__code=Training.Code.BASIC).values_list(
-            "expertprofile_id", flat=True
+        .values_list(
+            "pk", "kind", "status", "pause_until", "weekly_availability", "monthly_cap", "remote_ok", "home_region_id"
         )
+    ]
+    through = ExpertProfile
+    # Only the pairs that matter for this request, not whole tables.
+    themes = _pairs(through.themes.through.objects.filter(theme_id__in=request_themes), "theme_id")
+    avoid_topics = _pairs(through.avoid_topics.through.objects.filter(theme_id__in=request_themes), "theme_id")
+    takes_role = _ids(through.roles.through.objects.filter(engagementrole__code=request.role_code))
+    speaks = _ids(through.languages.through.objects.filter(language_id__in=request_languages))
+    travels = _ids(through.travel_regions.through.objects.filter(region_id=unit.region_id))
+    conflicted = _ids(through.avoid_units.through.objects.filter(unit_id=unit.pk)) | _ids(
+        through.avoid_municipalities.through.objects.filter(municipality_id=unit.municipality_id)
     )
+    trained = _ids(through.trainings.through.objects.filter(training__code=Training.Code.BASIC))
     away = (
         set(
             AvailabilityException.objects.filter(start_date__lte=day, end_date__gte=day).values_list(
@@ -128,61 +169,74 @@ def evaluate(request: Request) -> tuple[list[Candidate], list[Exclusion]]:
                 resting.add(expert_id)
     already = dict(request.assignments.filter(status__in=Assignment.LIVE_STATUSES).values_list("expert_id", "status"))
 
+    status_labels = dict(ExpertProfile.Status.choices)
+    status_reason = lazy(lambda status: _("Status: %(status)s") % {"status": status_labels[status]}, str)
+    slots = [availability_bit(day.weekday(), part) for part in parts] if window and day else []
+
+    def reachable(expert: Row) -> bool:
+        return expert.home_region_id == unit.region_id or expert.pk in travels
+
+    def reasons_against(expert: Row) -> Iterator[Any]:
+        """Every hard filter the expert fails, in order; lazy, so counting needs only the first."""
+        pk = expert.pk
+        if pk in already:
+            yield ALREADY
+        if expert.status != ExpertProfile.Status.ACTIVE:
+            yield status_reason(expert.status)
+        if consent_ok is not None and pk not in consent_ok:
+            yield NO_CONSENT
+        if day and expert.pause_until and expert.pause_until >= day:
+            yield ON_BREAK
+        if pk in away:
+            yield AWAY
+        if not all(expert.weekly_availability & slot for slot in slots):
+            yield WRONG_TIME
+        if expert.monthly_cap is not None and month_counts.get(pk, 0) >= expert.monthly_cap:
+            yield CAP
+        if pk in overlapping:
+            yield OVERLAP
+        elif pk in resting:
+            yield REST
+        if request.wished_kind != Request.WishedKind.EITHER and expert.kind != request.wished_kind:
+            yield WRONG_KIND
+        if request.role_code and pk not in takes_role:
+            yield WRONG_ROLE
+        if request_languages and pk not in speaks:
+            yield WRONG_LANGUAGE
+        if request.format == Request.Format.REMOTE:
+            if not expert.remote_ok:
+                yield NO_REMOTE
+        elif not reachable(expert) and not (request.format == Request.Format.HYBRID and expert.remote_ok):
+            yield TOO_FAR
+        if pk in conflicted:
+            yield CONFLICT
+        avoided = [request_themes[t] for t in avoid_topics.get(pk, ())]
+        if avoided:
+            yield _("Does not want to talk about: %(topics)s") % {"topics": ", ".join(sorted(avoided))}
+
+    # Consent is the costliest check: when only counting, it is asked just of those who pass the rest.
+    consent_ok: set[int] | None = None
+    if explain:
+        consent_ok = set(ExpertProfile.objects.consent_current(now).values_list("pk", flat=True))
     candidates: list[Candidate] = []
     exclusions: list[Exclusion] = []
     for expert in experts:
         pk = expert.pk
-        why_not: list[str] = []
-        if pk in already:
-            why_not.append(_("Already offered this request"))
-        if expert.status != ExpertProfile.Status.ACTIVE:
-            why_not.append(_("Status: %(status)s") % {"status": expert.get_status_display()})
-        if pk not in consent_ok:
-            why_not.append(_("Consents are not current"))
-        if day and expert.pause_until and expert.pause_until >= day:
-            why_not.append(_("On a break"))
-        if pk in away:
-            why_not.append(_("Away on that day"))
-        if window and day and not all(expert.is_available(day.weekday(), part) for part in parts):
-            why_not.append(_("Not available at that time of the week"))
-        if expert.monthly_cap is not None and month_counts.get(pk, 0) >= expert.monthly_cap:
-            why_not.append(_("Monthly limit reached"))
-        if pk in overlapping:
-            why_not.append(_("Already confirmed to another engagement at that time"))
-        elif pk in resting:
-            why_not.append(_("Needs a rest between engagements"))
-        if request.wished_kind != Request.WishedKind.EITHER and expert.kind != request.wished_kind:
-            why_not.append(_("Not the kind of expert asked for"))
-        if request.role_code and request.role_code not in roles.get(pk, set()):
-            why_not.append(_("Does not take this role"))
-        if request_languages and not request_languages & languages.get(pk, set()):
-            why_not.append(_("Does not speak the language"))
-        reachable = expert.home_region_id == unit.region_id or unit.region_id in travel.get(pk, set())
-        if request.format == Request.Format.REMOTE:
-            if not expert.remote_ok:
-                why_not.append(_("Does not take part remotely"))
-        elif not reachable and not (request.format == Request.Format.HYBRID and expert.remote_ok):
-            why_not.append(_("Does not travel to the area"))
-        if unit.pk in avoid_units.get(pk, set()) or (
-            unit.municipality_id and unit.municipality_id in avoid_municipalities.get(pk, set())
-        ):
-            why_not.append(_("Conflict of interest with this unit"))
-        avoided = [request_themes[t] for t in avoid_topics.get(pk, set()) if t in request_themes]
-        if avoided:
-            why_not.append(_("Does not want to talk about: %(topics)s") % {"topics": ", ".join(sorted(avoided))})
+        reasons = reasons_against(expert)
+        why_not = list(reasons) if explain else list(islice(reasons, 1))
         if why_not:
-            exclusions.append(Exclusion(expert, why_not))
+            exclusions.append(Exclusion(pk, why_not))
             continue
 
-        candidate = Candidate(expert)
-        shared = sorted(request_themes[t] for t in themes.get(pk, set()) if t in request_themes)
+        candidate = Candidate(pk)
+        shared = sorted(request_themes[t] for t in themes.get(pk, ()))
         if shared:
             candidate.score += THEME_POINTS * len(shared)
             candidate.reasons.append(_("Experience of: %(themes)s") % {"themes": ", ".join(shared)})
         if expert.home_region_id == unit.region_id:
             candidate.score += HOME_REGION_POINTS
             candidate.reasons.append(_("Lives in the same wellbeing area"))
-        elif reachable:
+        elif reachable(expert):
             candidate.score += TRAVEL_POINTS
             candidate.reasons.append(_("Travels to the area"))
         count = recent.get(pk, 0)
@@ -207,8 +261,28 @@ def evaluate(request: Request) -> tuple[list[Candidate], list[Exclusion]]:
             )
         candidates.append(candidate)
 
-    candidates.sort(key=lambda c: (-c.score, c.expert.display_name, c.expert.pk))
+    if consent_ok is None:
+        passed = set(
+            ExpertProfile.objects.consent_current(now)
+            .filter(pk__in=[c.expert_id for c in candidates])
+            .values_list("pk", flat=True)
+        )
+        exclusions += [Exclusion(c.expert_id, [NO_CONSENT]) for c in candidates if c.expert_id not in passed]
+        candidates = [c for c in candidates if c.expert_id in passed]
+    # Rows came in name order, so a stable sort keeps equal scores alphabetical.
+    candidates.sort(key=lambda c: -c.score)
+    profiles = ExpertProfile.objects.select_related("home_region").in_bulk([c.expert_id for c in candidates])
+    for candidate in candidates:
+        candidate.expert = profiles[candidate.expert_id]
     return candidates, exclusions
+
+
+def load_experts(exclusions: list[Exclusion]) -> list[Exclusion]:
+    """Attach the profiles to (a page of) exclusions for display."""
+    profiles = ExpertProfile.objects.in_bulk([e.expert_id for e in exclusions])
+    for exclusion in exclusions:
+        exclusion.expert = profiles[exclusion.expert_id]
+    return exclusions
 
 
 def rank_experts(request: Request) -> list[Candidate]:

@@ -71,9 +71,7 @@ class RequestQuerySet(models.QuerySet["Request"]):
         confirmed ones whose time has passed (attendance to mark)."""
         now = now or timezone.now()
         waiting = Q(status__in=[Request.Status.SUBMITTED, Request.Status.MATCHING, Request.Status.OFFERED])
-        ended = Q(status=Request.Status.CONFIRMED) & (
-            Q(ends_at__lte=now) | Q(ends_at__isnull=True, deadline__lt=timezone.localdate(now))
-        )
+        ended = Q(status=Request.Status.CONFIRMED, ends_at__lte=now)
         return self.filter(waiting | ended)
 
 
@@ -156,12 +154,27 @@ class Request(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "starts_at"]), models.Index(fields=["unit", "status"])]
+        indexes = [
+            models.Index(fields=["status", "starts_at"]),
+            models.Index(fields=["unit", "status"]),
+            models.Index(fields=["status", "ends_at"]),
+            # Covers the statistics' "received in the period" figures without reading the rows.
+            models.Index(fields=["submitted_at", "status", "confirmed_at"]),
+        ]
         verbose_name = _("request")
         verbose_name_plural = _("requests")
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A review has no time of its own: it ends at the end of its deadline day. Every request
+        # then has an end time, which keeps "held in this period" a single indexed condition.
+        if self.deadline and not self.starts_at:
+            self.ends_at = timezone.make_aware(dt.datetime.combine(self.deadline, dt.time(23, 59)))
+            if "update_fields" in kwargs and kwargs["update_fields"] is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "ends_at"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("engagements:unit-request", args=[self.pk])
@@ -183,7 +196,7 @@ class Request(models.Model):
         return self.status in self.CANCELLABLE_STATUSES
 
     def busy_window(self) -> tuple[dt.datetime, dt.datetime] | None:
-        """The time an expert is booked; reviews have no fixed time."""
+        """The time an expert is booked; reviews have no fixed time (only an end)."""
         if self.starts_at and self.ends_at:
             return self.starts_at, self.ends_at
         return None
@@ -200,12 +213,8 @@ class Request(models.Model):
         return sorted(parts)
 
     def end_time(self) -> dt.datetime | None:
-        """When the engagement is over: its end time, or the end of a review's deadline day."""
-        if self.ends_at:
-            return self.ends_at
-        if self.deadline:
-            return timezone.make_aware(dt.datetime.combine(self.deadline, dt.time(23, 59)))
-        return None
+        """When the engagement is over (for a review, the end of its deadline day; see `save`)."""
+        return self.ends_at
 
     def has_ended(self, now: dt.datetime | None = None) -> bool:
         end = self.end_time()
@@ -389,7 +398,7 @@ class Assignment(models.Model):
     event_reminder_sent_at = models.DateTimeField(null=True, blank=True)
     fee_proposed = models.DecimalField(_("proposed fee"), max_digits=8, decimal_places=2, null=True, blank=True)
     fee = models.DecimalField(_("fee"), max_digits=8, decimal_places=2, null=True, blank=True)
-    fee_paid_at = models.DateTimeField(_("fee paid at"), null=True, blank=True)
+    fee_paid_at = models.DateTimeField(_("fee paid at"), null=True, blank=True, db_index=True)
     attendance_marked_at = models.DateTimeField(_("attendance marked at"), null=True, blank=True)
     feedback_reminders = models.PositiveSmallIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)

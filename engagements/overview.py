@@ -29,7 +29,6 @@ def coordinator_overview(regions: Any, now: dt.datetime | None = None, *, items:
         return Section(key, queryset.count(), list(queryset[:LIST_LIMIT]) if items else [])
 
     now = now or timezone.now()
-    today = timezone.localdate(now)
     requests = Request.objects.in_regions(regions).select_related("unit")
     interval = dt.timedelta(days=settings.FOLLOW_UP_INTERVAL_DAYS)
     impact_overdue_before = now - dt.timedelta(weeks=settings.IMPACT_NOTE_WEEKS)
@@ -60,9 +59,7 @@ def coordinator_overview(regions: Any, now: dt.datetime | None = None, *, items:
         ),
         "attendance": _section(
             "attendance",
-            requests.filter(status=Request.Status.CONFIRMED)
-            .filter(Q(ends_at__lte=now) | Q(ends_at__isnull=True, deadline__lt=today))
-            .order_by("ends_at", "deadline"),
+            requests.filter(status=Request.Status.CONFIRMED, ends_at__lte=now).order_by("ends_at"),
         ),
         "feedback_overdue": _section(
             "feedback_overdue",
