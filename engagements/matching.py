@@ -261,19 +261,17 @@ def evaluate(request: Request, *, explain: bool = True) -> tuple[list[Candidate]
             )
         candidates.append(candidate)
 
+    # One query loads the candidates' profiles and, when not checked yet, their consents too.
+    profiles = ExpertProfile.objects.select_related("home_region").filter(pk__in=[c.expert_id for c in candidates])
     if consent_ok is None:
-        passed = set(
-            ExpertProfile.objects.consent_current(now)
-            .filter(pk__in=[c.expert_id for c in candidates])
-            .values_list("pk", flat=True)
-        )
-        exclusions += [Exclusion(c.expert_id, [NO_CONSENT]) for c in candidates if c.expert_id not in passed]
-        candidates = [c for c in candidates if c.expert_id in passed]
+        profiles = profiles.consent_current(now)
+    loaded = {profile.pk: profile for profile in profiles}
+    exclusions += [Exclusion(c.expert_id, [NO_CONSENT]) for c in candidates if c.expert_id not in loaded]
+    candidates = [c for c in candidates if c.expert_id in loaded]
+    for candidate in candidates:
+        candidate.expert = loaded[candidate.expert_id]
     # Rows came in name order, so a stable sort keeps equal scores alphabetical.
     candidates.sort(key=lambda c: -c.score)
-    profiles = ExpertProfile.objects.select_related("home_region").in_bulk([c.expert_id for c in candidates])
-    for candidate in candidates:
-        candidate.expert = profiles[candidate.expert_id]
     return candidates, exclusions
 
 
