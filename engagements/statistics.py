@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from engagements.models import Assignment, Debrief, ExpenseClaim, Request, RequestType
@@ -71,8 +72,8 @@ def year_period(year: int) -> Period:
 
 def term_period(year: int, *, autumn: bool) -> Period:
     if autumn:
-        return Period(dt.date(year, 7, 1), dt.date(year, 12, 31), f"{_('autumn term')} {year}")
-    return Period(dt.date(year, 1, 1), dt.date(year, 6, 30), f"{_('spring term')} {year}")
+        return Period(dt.date(year, 7, 1), dt.date(year, 12, 31), gettext("autumn term %(year)s") % {"year": year})
+    return Period(dt.date(year, 1, 1), dt.date(year, 6, 30), gettext("spring term %(year)s") % {"year": year})
 
 
 def recent_terms(today: dt.date, count: int = 6) -> list[Period]:
@@ -283,7 +284,7 @@ FIGURES: list[tuple[str, Any, bool, str]] = [
     ("participants", _("Participants reached"), True, ""),
     ("experts_youth", _("Young experts engaged"), True, ""),
     ("experts_parents", _("Parent experts engaged"), True, ""),
-    ("busiest_share", _("Share of engagements done by the busiest 20 % of experts"), False, "%"),
+    ("busiest_share", _("Share of engagements done by the busiest fifth of experts"), False, "%"),
     ("usefulness", _("Usefulness according to units (1–5)"), False, ""),
     ("heard", _("Experts felt heard (1–5)"), False, ""),
     ("respected", _("Experts felt respected (1–5)"), False, ""),
