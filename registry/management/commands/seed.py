@@ -692,6 +692,19 @@ class Command(BaseCommand):
                 decided_by=coordinator,
                 decided_at=now,
             )
+            # An earlier engagement's fee and expenses already went to payroll.
+            ExpenseClaim.objects.create(
+                assignment=tuuli_there,
+                kind="km",
+                description="Edellinen kokous",
+                kilometres=Decimal("30"),
+                km_rate=rate,
+                amount=30 * rate,
+                status="paid",
+                decided_by=coordinator,
+                decided_at=now - dt.timedelta(days=30),
+                paid_at=now - dt.timedelta(days=20),
+            )
 
     def seed_generated_requests(self, count: int) -> None:
         """Many requests over two years across all units, for scale tests and statistics."""
