@@ -25,7 +25,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -134,10 +134,11 @@ class Figure:
             return "–"
         if self.people and 0 < value < SMALL_CELL:
             return f"<{SMALL_CELL}"
+        # Numbers in the reader's language: "4,5" in Finnish and Swedish, "4.5" in English.
         if isinstance(value, float):
-            return f"{value:.1f}".replace(".", ",") if self.unit != "%" else f"{value:.0f}"
+            return formats.number_format(value, decimal_pos=0 if self.unit == "%" else 1)
         if isinstance(value, Decimal):
-            return f"{value:.2f}".replace(".", ",")
+            return formats.number_format(value, decimal_pos=2)
         return str(value)
 
     @property
@@ -239,9 +240,9 @@ def core_figures(period: Period, scope: Scope) -> dict[str, Any]:
         "asked": debriefs.filter(created_at__gte=start, created_at__lt=end).count(),
         "held": debriefs.filter(held_on__gte=period.start, held_on__lte=period.end).count(),
     }
-    paid_fees = Assignment.objects.filter(
-        scope.q("request__"), fee_paid_at__gte=start, fee_paid_at__lt=end
-    ).aggregate(total=Coalesce(Sum("fee"), Value(Decimal("0"))))["total"]
+    paid_fees = Assignment.objects.filter(scope.q("request__"), fee_paid_at__gte=start, fee_paid_at__lt=end).aggregate(
+        total=Coalesce(Sum("fee"), Value(Decimal("0")))
+    )["total"]
     paid_expenses = ExpenseClaim.objects.filter(
         scope.q("assignment__request__"), paid_at__gte=start, paid_at__lt=end
     ).aggregate(total=Coalesce(Sum("amount"), Value(Decimal("0"))))["total"]

@@ -10,6 +10,7 @@ from django import forms
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -76,7 +77,10 @@ class StatisticsForm(forms.Form):
         elif kind == "autumn":
             period = term_period(year, autumn=True)
         elif kind == "custom" and data.get("start") and data.get("end"):
-            period = Period(data["start"], data["end"], f"{data['start'].isoformat()} – {data['end'].isoformat()}")
+            label = (
+                f"{date_format(data['start'], 'SHORT_DATE_FORMAT')} – {date_format(data['end'], 'SHORT_DATE_FORMAT')}"
+            )
+            period = Period(data["start"], data["end"], label)
         else:
             period = year_period(year)
         region = data.get("region")
