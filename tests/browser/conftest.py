@@ -246,3 +246,49 @@ def sign_in(
         page.fill("main input[name=code]", fresh_totp_code())
         response = submit(page, "form:has(input[name=code])", audit=audit_landing)
     return response
+
+
+@pytest.fixture(autouse=True)
+def _data_migration_rows(db: None) -> None:
+    """Live-server tests flush the database, which removes the rows our data migrations create
+    (vocabularies, consent texts, the fee schedule, the kilometre rate). Run those steps again, in
+    order, before each test; they only create what is missing."""
+    from django.apps import apps as django_apps
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    for app in ("experts", "engagements"):
+        for key in loader.graph.forwards_plan(max(loader.graph.leaf_nodes(app))):
+            if key[0] != app:
+                continue
+            for operation in loader.disk_migrations[key].operations:
+                if isinstance(operation, RunPython):
+                    operation.code(django_apps, None)
+
+
+def follow(page: Page, selector: str, *, within: str = "main") -> Response:
+    """Click the first link or button inside `within` matching `selector`, wait for the page it
+    opens and check that page like `visit` does."""
+    with page.expect_navigation() as navigation:
+        page.locator(f"{within} {selector}").first.click()
+    response = navigation.value
+    assert_ok(response, page.url)
+    assert response is not None
+    check_page(page)
+    return response
+
+
+def form_for(url_name: str, *args: object) -> str:
+    """A selector for the form that posts to the named URL."""
+    from django.urls import reverse
+
+    return f"form[action='{reverse(url_name, args=args)}']"
+
+
+def translated(language: str, message: str) -> str:
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override(language):
+        return gettext(message)

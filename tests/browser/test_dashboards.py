@@ -20,29 +20,35 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import importlib
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.apps import apps
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 
 from engagements.models import Assignment, Debrief, ExpenseClaim, Request, UnitFeedback
 from engagements.statistics import term_period, year_period
 from experts.models import EngagementRole, ExpertProfile
-from tests.browser.conftest import PageFactory, assert_ok, check_page, sign_in, submit, visit
+from tests.browser.conftest import (
+    PageFactory,
+    check_page,
+    follow,
+    form_for,
+    sign_in,
+    submit,
+    translated,
+    visit,
+)
 from tests.conftest import PASSWORD, ready_expert
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from playwright.sync_api import Page, Response
+    from playwright.sync_api import Page
     from pytest_django.live_server_helper import LiveServer
 
     from registry.models import User
@@ -58,38 +64,8 @@ KM_RATE = Decimal("0.59")
 # Helpers ------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _vocabularies(db: None) -> None:
-    """The rows the data migrations create (vocabularies; the fee schedule and the kilometre rate),
-    created again after earlier flushes. Both check for existing rows, so this is harmless when the
-    rows are still there."""
-    importlib.import_module("experts.migrations.0003_vocabularies_and_consent_texts").create(apps, None)
-    importlib.import_module("engagements.migrations.0003_fee_schedule_and_km_rate").create(apps, None)
-
-
-def follow(page: Page, selector: str, *, within: str = "main") -> Response:
-    """Click the first link inside `within` matching `selector`, wait for the page it opens and check it."""
-    with page.expect_navigation() as navigation:
-        page.locator(f"{within} {selector}").first.click()
-    response = navigation.value
-    assert_ok(response, page.url)
-    assert response is not None
-    check_page(page)
-    return response
-
-
-def form_for(url_name: str, *args: object) -> str:
-    """A selector for the form that posts to the named URL."""
-    return f"form[action='{reverse(url_name, args=args)}']"
-
-
 def link_to(url_name: str, *args: object) -> str:
     return f"a[href='{reverse(url_name, args=args)}']"
-
-
-def translated(language: str, message: str) -> str:
-    with translation.override(language):
-        return gettext(message)
 
 
 def localised(language: str, function: Callable[[], str]) -> str:

@@ -23,23 +23,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from django.apps import apps
 from django.core import mail
-from django.db.migrations import RunPython
-from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.translation import gettext
 from PIL import Image
 
 from experts.models import Application, ConsentPurpose, ExpertProfile, Language
 from registry.models import Region, User
-from tests.browser.conftest import PageFactory, assert_ok, check_page, sign_in, submit, visit
+from tests.browser.conftest import (
+    PageFactory,
+    check_page,
+    follow,
+    form_for,
+    sign_in,
+    submit,
+    translated,
+    visit,
+)
 from tests.conftest import PASSWORD
 
 if TYPE_CHECKING:
     from django.core.mail import EmailMessage
-    from playwright.sync_api import Page, Response
+    from playwright.sync_api import Page
     from pytest_django.live_server_helper import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -50,42 +55,6 @@ INVITATION_PATH = re.compile(r"/accounts/password/reset/key/[0-9a-z]+-[0-9A-Za-z
 
 
 # Helpers ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _vocabularies(db: None) -> None:
-    """Run the experts app's data migrations again, in order, to restore the rows they create
-    (vocabularies, consent texts) after an earlier test's flush. They use get_or_create, so this
-    is harmless when the rows are still there."""
-    loader = MigrationLoader(None, ignore_no_migrations=True)
-    for key in loader.graph.forwards_plan(max(loader.graph.leaf_nodes("experts"))):
-        if key[0] != "experts":
-            continue
-        for operation in loader.disk_migrations[key].operations:
-            if isinstance(operation, RunPython):
-                operation.code(apps, None)
-
-
-def follow(page: Page, selector: str) -> Response:
-    """Click the first link or button in <main> matching `selector`, wait for the page it opens
-    and check that page like `visit` does."""
-    with page.expect_navigation() as navigation:
-        page.locator(f"main {selector}").first.click()
-    response = navigation.value
-    assert_ok(response, page.url)
-    assert response is not None
-    check_page(page)
-    return response
-
-
-def form_for(url_name: str, *args: object) -> str:
-    """A selector for the form that posts to the named URL."""
-    return f"form[action='{reverse(url_name, args=args)}']"
-
-
-def translated(language: str, message: str) -> str:
-    with translation.override(language):
-        return gettext(message)
 
 
 def short_date(language: str, day: dt.date) -> str:
