@@ -234,7 +234,7 @@ def test_ranking_takes_a_bounded_number_of_queries(
     ready_expert(make_expert())
     with django_assert_max_num_queries(25) as small:
         before = rank_experts(req)
-    call_command("seed", experts=600, verbosity=0)
+    call_command("seed", experts=10000, verbosity=0)
     with django_assert_max_num_queries(25) as large:
         candidates = rank_experts(req)
     assert len(large.captured_queries) == len(small.captured_queries)
