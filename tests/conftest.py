@@ -223,3 +223,22 @@ def ready_expert(expert: ExpertProfile, *, weekly: int = (1 << 21) - 1, role: st
     expert.roles.add(EngagementRole.objects.get(code=role))
     expert.languages.add(Language.objects.get(code="fi"))
     return expert
+
+
+@pytest.fixture
+def data_migration_rows(db: None) -> None:
+    """Tests with real commits (live server, threads) flush the database afterwards, which also
+    removes the rows our data migrations create (vocabularies, consent texts, the fee schedule, the
+    kilometre rate). Run those steps again, in order; they only create what is missing."""
+    from django.apps import apps as django_apps
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    for app in ("experts", "engagements"):
+        for key in loader.graph.forwards_plan(max(loader.graph.leaf_nodes(app))):
+            if key[0] != app:
+                continue
+            for operation in loader.disk_migrations[key].operations:
+                if isinstance(operation, RunPython):
+                    operation.code(django_apps, None)

@@ -126,10 +126,8 @@ def stored_files() -> list[Path]:
 
 
 def body_of(response: Any) -> bytes:
-    try:
-        return b"".join(response.streaming_content)
-    finally:
-        response.close()
+    # The test client closes a streamed response itself once it has been read.
+    return b"".join(response.streaming_content)
 
 
 @pytest.fixture
@@ -269,9 +267,7 @@ def test_upload_to_a_confirmed_request_is_refused(
 ) -> None:
     confirmed = make_request(status="confirmed")
     client.force_login(unit_member)
-    response = client.post(
-        upload_url(confirmed), {"file": upload("Ohjelma.pdf", pdf_bytes(), PDF_TYPE)}, follow=True
-    )
+    response = client.post(upload_url(confirmed), {"file": upload("Ohjelma.pdf", pdf_bytes(), PDF_TYPE)}, follow=True)
     # Told why, on the request's page.
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
     assert not Attachment.objects.exists()

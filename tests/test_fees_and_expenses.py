@@ -157,10 +157,8 @@ def stored_receipt(claim_obj: ExpenseClaim) -> bytes:
 
 
 def body_of(response: Any) -> bytes:
-    try:
-        return b"".join(response.streaming_content)
-    finally:
-        response.close()
+    # The test client closes a streamed response itself once it has been read.
+    return b"".join(response.streaming_content)
 
 
 # 1. Fee schedule -------------------------------------------------------------------------------

@@ -101,7 +101,6 @@ def post_photo(client: Client, expert: ExpertProfile, upload: SimpleUploadedFile
 
 def body(response: Any) -> bytes:
     content = b"".join(response.streaming_content) if response.streaming else response.content
-    response.close()
     return content
 
 

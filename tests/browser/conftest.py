@@ -249,22 +249,8 @@ def sign_in(
 
 
 @pytest.fixture(autouse=True)
-def _data_migration_rows(db: None) -> None:
-    """Live-server tests flush the database, which removes the rows our data migrations create
-    (vocabularies, consent texts, the fee schedule, the kilometre rate). Run those steps again, in
-    order, before each test; they only create what is missing."""
-    from django.apps import apps as django_apps
-    from django.db.migrations.loader import MigrationLoader
-    from django.db.migrations.operations.special import RunPython
-
-    loader = MigrationLoader(None, ignore_no_migrations=True)
-    for app in ("experts", "engagements"):
-        for key in loader.graph.forwards_plan(max(loader.graph.leaf_nodes(app))):
-            if key[0] != app:
-                continue
-            for operation in loader.disk_migrations[key].operations:
-                if isinstance(operation, RunPython):
-                    operation.code(django_apps, None)
+def _data_migration_rows(data_migration_rows: None) -> None:
+    """Every browser test runs against a flushed live-server database (see tests/conftest.py)."""
 
 
 def follow(page: Page, selector: str, *, within: str = "main") -> Response:
