@@ -25,7 +25,7 @@ from experts.forms import (
     PhotoForm,
     ProfileForm,
 )
-from experts.models import AvailabilityException, ConsentPurpose, ConsentText, ExpertProfile
+from experts.models import AvailabilityException, ConsentPurpose, ConsentText, ExpertProfile, InvalidTransition
 from experts.notify import notify_coordinators
 from registry.http import AuthenticatedHttpRequest
 from registry.models import AuditEvent, Role, StaffRole, regions_in_scope
@@ -166,7 +166,10 @@ def consents(request: AuthenticatedHttpRequest) -> HttpResponse:
 def consent_give(request: AuthenticatedHttpRequest, purpose: str) -> HttpResponse:
     expert = _get_own_profile(request)
     _purpose_or_404(purpose)
-    expert.give_consent(purpose, by_user=request.user)
+    try:
+        expert.give_consent(purpose, by_user=request.user)
+    except InvalidTransition as exc:  # no consent text published for the purpose yet
+        raise Http404 from exc
     AuditEvent.record(request, AuditEvent.Action.CONSENT, expert, f"{purpose} given")
     messages.success(request, _("Thank you. Your consent was saved."))
     return redirect("experts:consents")
