@@ -14,12 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from experts.models import EngagementRole, ExpertProfile, Language, Theme
+from experts.models import EngagementRole, ExpertProfile, InvalidTransition, Language, Theme
 from registry.models import Region, Unit, UnitMembership
-
-
-class InvalidTransition(Exception):
-    """A workflow step that is not allowed from the current state; the message is shown to the user."""
 
 
 class RequestType(models.TextChoices):

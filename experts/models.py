@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from registry.models import AuditEvent, Municipality, Region, Unit
 
 
 class InvalidTransition(Exception):
-    pass
+    """A workflow step that is not allowed from the current state; the message is shown to the user."""
 
 
 # Lookup tables: fixed vocabularies whose labels come from the translation catalogue. They are
@@ -277,6 +278,7 @@ class ExpertProfile(models.Model):
     bio = models.TextField(_("short introduction"), max_length=600, blank=True)
     photo = models.ImageField(_("photo"), upload_to="photos/", blank=True)
     trainings = models.ManyToManyField(Training, blank=True, related_name="+", verbose_name=_("trainings completed"))
+
     class Compensation(models.TextChoices):
         FEE = "fee", _("A fee and expenses")
         EXPENSES = "expenses", _("Expenses only")
@@ -376,7 +378,9 @@ class ExpertProfile(models.Model):
             for assignment in self.assignments.filter(
                 status__in=[Assignment.Status.OFFERED, Assignment.Status.ACCEPTED]
             ).select_related("request"):
-                assignment.cancel(by_user or self.user, str(_("The expert left the registry.")))
+                # One already under way stays; the coordinator, who is told, handles it.
+                with contextlib.suppress(InvalidTransition):
+                    assignment.cancel(by_user or self.user, str(_("The expert left the registry.")))
             self.erase_after = timezone.now() + dt.timedelta(days=settings.RETENTION_DAYS_AFTER_WITHDRAWAL)
             self.save(update_fields=["erase_after", "updated_at"])
         return record

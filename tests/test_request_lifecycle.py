@@ -485,3 +485,15 @@ def test_unit_sees_direct_contact_only_with_the_experts_consent(
     expert.give_consent("direct_contact")
     page = client.get(reverse("engagements:unit-request", args=[req.pk])).content.decode()
     assert f"mailto:{expert.user.email}" in page
+
+
+def test_leaving_the_registry_keeps_an_offer_that_is_already_under_way(
+    expert: ExpertProfile, make_request: Any
+) -> None:
+    start = timezone.now() - dt.timedelta(minutes=30)
+    req = make_request(status="offered", starts_at=start, ends_at=start + dt.timedelta(hours=2))
+    assignment = offer_to(req, ready_expert(expert))
+    expert.withdraw_consent("registry")
+    assignment.refresh_from_db()
+    assert assignment.status == Assignment.Status.OFFERED
+    assert not expert.consent_states()["registry"].is_current
