@@ -724,8 +724,9 @@ class Command(BaseCommand):
         batch = []
         for i in range(start_index, start_index + count):
             unit = units[i % len(units)]
-            offset = dt.timedelta(days=rng.randint(-700, 90), hours=rng.randint(8, 17) - 12)
-            starts = now + offset
+            offset = dt.timedelta(days=rng.randint(-700, 90))
+            day = timezone.localdate(now + offset)
+            starts = timezone.make_aware(dt.datetime.combine(day, dt.time(rng.randint(9, 15))))
             status = rng.choice(statuses[:4] if offset.days > 0 else statuses[4:])
             batch.append(
                 Request(
