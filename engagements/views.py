@@ -98,16 +98,23 @@ def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "engagements/unit/request_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _confirmed_with_contacts(obj: Request) -> list[tuple[Assignment, bool]]:
-    """Confirmed experts, and whether each allows the unit to contact them directly."""
+def _confirmed_with_contacts(obj: Request) -> list[tuple[Assignment, bool, bool]]:
+    """Confirmed experts, whether each allows the unit to contact them directly, and whether their
+    photo may be shown."""
     took_part = [Assignment.Status.CONFIRMED, Assignment.Status.ATTENDED]
     confirmed = list(obj.assignments.filter(status__in=took_part).select_related("expert__user", "role"))
-    direct = set(
-        ExpertProfile.objects.with_current_consent(ConsentPurpose.DIRECT_CONTACT)
-        .filter(pk__in=[a.expert_id for a in confirmed])
-        .values_list("pk", flat=True)
-    )
-    return [(assignment, assignment.expert_id in direct) for assignment in confirmed]
+    ids = [a.expert_id for a in confirmed]
+
+    def allowed(purpose: str) -> set[int]:
+        return set(
+            ExpertProfile.objects.with_current_consent(purpose).filter(pk__in=ids).values_list("pk", flat=True)
+        )
+
+    direct, photo = allowed(ConsentPurpose.DIRECT_CONTACT), allowed(ConsentPurpose.PHOTO)
+    return [
+        (assignment, assignment.expert_id in direct, assignment.expert_id in photo and bool(assignment.expert.photo))
+        for assignment in confirmed
+    ]
 
 
 @_unit_member_required

@@ -115,14 +115,23 @@ def photo_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def photo(request: HttpRequest, pk: int) -> HttpResponse:
-    """Photos are personal data: only the expert and coordinators in scope may load them."""
+    """Photos are personal data: the expert, coordinators in scope, and — with the expert's photo
+    consent — members of units whose request the expert is confirmed to."""
     if not request.user.is_authenticated:
         raise Http404
+    user = request.user
     experts = ExpertProfile.objects.not_erased()
-    if not (hasattr(request.user, "expert_profile") and request.user.expert_profile.pk == pk):
-        if not request.user.has_role(Role.COORDINATOR):
-            raise Http404
-        experts = experts.in_regions(regions_in_scope(request.user, StaffRole.Kind.COORDINATOR))
+    if not (hasattr(user, "expert_profile") and user.expert_profile.pk == pk):
+        if user.has_role(Role.COORDINATOR):
+            experts = experts.in_regions(regions_in_scope(user, StaffRole.Kind.COORDINATOR))
+        else:
+            from engagements.models import Assignment, Request
+
+            confirmed_to_my_units = Assignment.objects.filter(
+                status__in=[Assignment.Status.CONFIRMED, Assignment.Status.ATTENDED],
+                request__in=Request.objects.visible_to_unit_member(user),
+            ).values("expert_id")
+            experts = experts.filter(pk__in=confirmed_to_my_units).with_current_consent(ConsentPurpose.PHOTO)
     expert = get_object_or_404(experts, pk=pk)
     if not expert.photo:
         raise Http404

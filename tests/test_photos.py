@@ -440,3 +440,28 @@ def test_photo_is_never_under_a_public_url(client: Client, expert_with_photo: Ex
     page = client.get(reverse("experts:profile")).content.decode()
     assert reverse("experts:photo", args=[expert_with_photo.pk]) in page
     assert f'src="{expert_with_photo.photo.url}"' not in page
+
+
+def test_unit_of_a_confirmed_request_sees_photo_only_with_consent(
+    client: Client, expert_with_photo: ExpertProfile, unit_member: User, make_request: Any
+) -> None:
+    from django.utils import timezone as tz
+
+    from engagements.models import Assignment
+    from experts.models import EngagementRole
+
+    req = make_request(status="confirmed")
+    Assignment.objects.create(
+        request=req,
+        expert=expert_with_photo,
+        role=EngagementRole.objects.get(code="panellist"),
+        status="confirmed",
+        offer_expires_at=tz.now(),
+    )
+    client.force_login(unit_member)
+    url = reverse("experts:photo", args=[expert_with_photo.pk])
+    assert client.get(url).status_code == 404
+    expert_with_photo.give_consent("photo")
+    assert client.get(url).status_code == 200
+    page = client.get(reverse("engagements:unit-request", args=[req.pk])).content.decode()
+    assert url in page
