@@ -106,9 +106,7 @@ def _confirmed_with_contacts(obj: Request) -> list[tuple[Assignment, bool, bool]
     ids = [a.expert_id for a in confirmed]
 
     def allowed(purpose: str) -> set[int]:
-        return set(
-            ExpertProfile.objects.with_current_consent(purpose).filter(pk__in=ids).values_list("pk", flat=True)
-        )
+        return set(ExpertProfile.objects.with_current_consent(purpose).filter(pk__in=ids).values_list("pk", flat=True))
 
     direct, photo = allowed(ConsentPurpose.DIRECT_CONTACT), allowed(ConsentPurpose.PHOTO)
     return [
