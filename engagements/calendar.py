@@ -6,13 +6,12 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
 from engagements.models import Assignment, CalendarFeed, Request
-from registry.models import Role, StaffRole, User, regions_in_scope
+from registry.models import User
 
 FEED_HISTORY_DAYS = 60
 
@@ -69,11 +68,7 @@ def feed_body(token: str) -> bytes | None:
         event = _event(f"assignment-{assignment.pk}", assignment.request, assignment.request.title)
         if event is not None:
             cal.add_component(event)
-    visible = Q(pk__in=Request.objects.visible_to_unit_member(user).values("pk"))
-    if user.has_role(Role.COORDINATOR):
-        scoped = Request.objects.in_regions(regions_in_scope(user, StaffRole.Kind.COORDINATOR))
-        visible |= Q(pk__in=scoped.values("pk"))
-    requests = Request.objects.filter(visible, status=Request.Status.CONFIRMED, starts_at__gte=since)
+    requests = Request.objects.visible_to(user).filter(status=Request.Status.CONFIRMED, starts_at__gte=since)
     for request in requests:
         event = _event(f"request-{request.pk}", request, request.title)
         if event is not None:

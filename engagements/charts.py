@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 BAR_HEIGHT = 22
 BAR_GAP = 10
-LABEL_WIDTH = 0  # labels are written above each bar, so long Finnish words fit a phone screen
 CHART_WIDTH = 320
 
 
@@ -27,6 +26,7 @@ class BarChart:
 
 
 def bar_chart(rows: list[tuple[str, int]]) -> BarChart:
+    """Labels go above each bar rather than beside it, so long Finnish words fit a phone screen."""
     biggest = max((value for _label, value in rows), default=0) or 1
     bars = []
     y = 0

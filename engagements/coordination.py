@@ -345,17 +345,22 @@ def mark_attendance(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("engagements:coordinator-request", pk=assignment.request_id)
 
 
-@role_required(Role.COORDINATOR)
-@require_GET
-def debriefs(request: AuthenticatedHttpRequest) -> HttpResponse:
+def _debriefs_page(
+    request: AuthenticatedHttpRequest, failed: Debrief | None = None, form: DebriefForm | None = None
+) -> HttpResponse:
     scoped = Debrief.objects.in_regions(_scope(request)).select_related(
         "assignment__expert", "assignment__request", "assignment__feedback"
     )
-    context = {
-        "open": [(d, DebriefForm(prefix=f"d{d.pk}")) for d in scoped.open()],
-        "held": scoped.filter(held_on__isnull=False).order_by("-held_on")[:20],
-    }
-    return render(request, "engagements/coordinator/debriefs.html", context)
+    # Each open debrief has its own form; the one that failed keeps what was typed.
+    rows = [(d, form if failed and d.pk == failed.pk else DebriefForm(prefix=f"d{d.pk}")) for d in scoped.open()]
+    context = {"open": rows, "held": scoped.filter(held_on__isnull=False).order_by("-held_on")[:20]}
+    return render(request, "engagements/coordinator/debriefs.html", context, status=400 if failed else 200)
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def debriefs(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return _debriefs_page(request)
 
 
 @role_required(Role.COORDINATOR)
@@ -364,12 +369,7 @@ def record_debrief(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     debrief = get_object_or_404(Debrief.objects.in_regions(_scope(request)).open(), pk=pk)
     form = DebriefForm(request.POST, instance=debrief, prefix=f"d{debrief.pk}")
     if not form.is_valid():
-        scoped = Debrief.objects.in_regions(_scope(request)).select_related(
-            "assignment__expert", "assignment__request", "assignment__feedback"
-        )
-        open_rows = [(d, form if d.pk == debrief.pk else DebriefForm(prefix=f"d{d.pk}")) for d in scoped.open()]
-        context = {"open": open_rows, "held": scoped.filter(held_on__isnull=False).order_by("-held_on")[:20]}
-        return render(request, "engagements/coordinator/debriefs.html", context, status=400)
+        return _debriefs_page(request, debrief, form)
     debrief = form.save(commit=False)
     debrief.recorded_by = request.user
     debrief.save()

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from experts.models import EngagementRole, ExpertProfile, InvalidTransition, Language, Theme
-from registry.models import Region, Unit, UnitMembership
+from registry.models import Region, Role, StaffRole, Unit, UnitMembership, regions_in_scope
 
 
 class RequestType(models.TextChoices):
@@ -46,9 +46,6 @@ MAX_EXPERTS_PER_REQUEST = 5
 
 
 class RequestQuerySet(models.QuerySet["Request"]):
-    def for_unit(self, unit: Unit) -> RequestQuerySet:
-        return self.filter(unit=unit)
-
     def visible_to_unit_member(self, user: Any) -> RequestQuerySet:
         """A member's approved units' requests, and the requests they made themselves while their
         membership waits for approval (never other requests of a unit they only claim to belong to)."""
@@ -59,8 +56,13 @@ class RequestQuerySet(models.QuerySet["Request"]):
     def in_regions(self, regions: models.QuerySet[Region] | None) -> RequestQuerySet:
         return self if regions is None else self.filter(unit__region__in=regions)
 
-    def open(self) -> RequestQuerySet:
-        return self.filter(status__in=Request.OPEN_STATUSES)
+    def visible_to(self, user: Any) -> RequestQuerySet:
+        """What a unit member or a coordinator may open (experts reach theirs through assignments)."""
+        visible = Q(pk__in=Request.objects.visible_to_unit_member(user).values("pk"))
+        if user.has_role(Role.COORDINATOR):
+            scoped = Request.objects.in_regions(regions_in_scope(user, StaffRole.Kind.COORDINATOR))
+            visible |= Q(pk__in=scoped.values("pk"))
+        return self.filter(visible)
 
     def needs_action(self, now: dt.datetime | None = None) -> RequestQuerySet:
         """What a coordinator should act on: new requests, requests still short of experts, and
@@ -98,7 +100,6 @@ class Request(models.Model):
         UNIT = "unit", _("Our unit pays the fee and expenses")
         EXPENSES = "expenses", _("Expenses only")
 
-    OPEN_STATUSES = (Status.SUBMITTED, Status.MATCHING, Status.OFFERED, Status.CONFIRMED)
     EDITABLE_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.MATCHING, Status.OFFERED)
     CANCELLABLE_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.MATCHING, Status.OFFERED, Status.CONFIRMED)
 
@@ -251,9 +252,6 @@ class Request(models.Model):
         if self.status != self.Status.COMPLETED:
             raise InvalidTransition(_("Only a completed request can be closed."))
         self._set_status(self.Status.CLOSED, closed_at=timezone.now(), closed_incomplete=True)
-
-    def confirmed_count(self) -> int:
-        return self.assignments.filter(status=Assignment.Status.CONFIRMED).count()
 
     def _set_status(self, status: str, reason: str = "", **fields: Any) -> None:
         self.status = status

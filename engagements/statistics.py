@@ -126,8 +126,7 @@ class Figure:
     value: Any  # int, float, Decimal or None
     previous: Any = None
     people: bool = False  # counts people: small cells are suppressed
-    unit: str = ""  # "%", "days", "€", "/5"
-    estimate_note: Any = ""
+    unit: str = ""  # "%" or "€"
 
     def shown(self, value: Any) -> str:
         if value is None:

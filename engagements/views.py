@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import Any
 
 from allauth.core.ratelimit import consume as consume_rate_limit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -24,7 +26,7 @@ from engagements.models import Assignment, Attachment, InvalidTransition, Notifi
 from engagements.notifications import message_for
 from experts.models import ConsentPurpose, ExpertProfile
 from registry.http import AuthenticatedHttpRequest
-from registry.models import Role, StaffRole, Unit, User, regions_in_scope
+from registry.models import Role, Unit, User
 from registry.views import role_required
 
 # Unit members ------------------------------------------------------------------------------------
@@ -56,15 +58,12 @@ def _unit_member_required(view: Any) -> Any:
     """Unit members, including those whose membership waits for the coordinator's approval."""
 
     @login_required
+    @wraps(view)
     def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.unit_memberships.exists():
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
     return wrapped
 
 
@@ -118,17 +117,22 @@ def _confirmed_with_contacts(obj: Request) -> list[tuple[Assignment, bool, bool]
 @_unit_member_required
 @require_GET
 def unit_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    obj = _get_request_for_member(request, pk)
+    return _unit_request_page(request, _get_request_for_member(request, pk))
+
+
+def _unit_request_page(
+    request: AuthenticatedHttpRequest, obj: Request, attachment_form: AttachmentForm | None = None, status: int = 200
+) -> HttpResponse:
     context = {
         "obj": obj,
         "confirmed": _confirmed_with_contacts(obj),
         "attachments": obj.attachments.all(),
-        "attachment_form": AttachmentForm(),
+        "attachment_form": attachment_form or AttachmentForm(),
         "cancel_form": ReasonForm(),
         "themes": list(obj.themes.all()),
         "languages": list(obj.languages.all()),
     }
-    return render(request, "engagements/unit/request_detail.html", context)
+    return render(request, "engagements/unit/request_detail.html", context, status=status)
 
 
 @_unit_member_required
@@ -187,16 +191,7 @@ def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         messages.error(request, _("Attachments can no longer be added to this request."))
         return redirect("engagements:unit-request", pk=obj.pk)
     if not form.is_valid():
-        context = {
-            "obj": obj,
-            "confirmed": _confirmed_with_contacts(obj),
-            "attachments": obj.attachments.all(),
-            "attachment_form": form,
-            "cancel_form": ReasonForm(),
-            "themes": list(obj.themes.all()),
-            "languages": list(obj.languages.all()),
-        }
-        return render(request, "engagements/unit/request_detail.html", context, status=400)
+        return _unit_request_page(request, obj, form, status=400)
     upload = form.cleaned_data["file"]
     Attachment.objects.create(
         request=obj,
@@ -216,9 +211,7 @@ def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 def attachment_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Attachments go to the unit, coordinators in scope, and the experts confirmed to the request."""
     user = request.user
-    allowed = Q(request__in=Request.objects.visible_to_unit_member(user))
-    if user.has_role(Role.COORDINATOR):
-        allowed |= Q(request__in=Request.objects.in_regions(regions_in_scope(user, StaffRole.Kind.COORDINATOR)))
+    allowed = Q(request__in=Request.objects.visible_to(user))
     if user.has_role(Role.EXPERT):
         allowed |= Q(
             request__assignments__expert__user=user,
@@ -394,9 +387,7 @@ def expert_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def assignment_ics(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One confirmed engagement as an .ics file, for the expert, the unit or a coordinator in scope."""
     user = request.user
-    allowed = Q(expert__user=user) | Q(request__in=Request.objects.visible_to_unit_member(user))
-    if user.has_role(Role.COORDINATOR):
-        allowed |= Q(request__in=Request.objects.in_regions(regions_in_scope(user, StaffRole.Kind.COORDINATOR)))
+    allowed = Q(expert__user=user) | Q(request__in=Request.objects.visible_to(user))
     assignment = get_object_or_404(
         Assignment.objects.filter(allowed, status=Assignment.Status.CONFIRMED)
         .select_related("request__unit", "expert", "role")

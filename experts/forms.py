@@ -134,7 +134,6 @@ class ProfileForm(forms.ModelForm):
             "birth_month": forms.Select(choices=[("", "–"), *[(m, str(m)) for m in range(1, 13)]]),
         }
         help_texts = {
-            "avoid_topics": _("The coordinator will not offer you engagements on these topics."),
             "bio": _("What units see about you when you are confirmed to their request."),
             "compensation": _("A fee can affect some benefits. If unsure, ask the coordinator."),
         }

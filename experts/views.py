@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from allauth.core.ratelimit import consume as consume_rate_limit
 from django.contrib import messages
@@ -222,12 +223,14 @@ def availability(request: AuthenticatedHttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, _("Your availability was saved."))
         return redirect("experts:availability")
-    return render(
-        request,
-        "experts/availability.html",
-        {"form": form, "away_form": AwayForm(), "exceptions": expert.exceptions.all(), "expert": expert},
-        status=400 if form.errors else 200,
-    )
+    return _availability_page(request, expert, form, AwayForm(), status=400 if form.errors else 200)
+
+
+def _availability_page(
+    request: AuthenticatedHttpRequest, expert: ExpertProfile, form: Any, away_form: Any, status: int
+) -> HttpResponse:
+    context = {"form": form, "away_form": away_form, "exceptions": expert.exceptions.all(), "expert": expert}
+    return render(request, "experts/availability.html", context, status=status)
 
 
 @role_required(Role.EXPERT)
@@ -236,13 +239,7 @@ def away_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert = _get_own_profile(request)
     form = AwayForm(request.POST)
     if not form.is_valid():
-        context = {
-            "form": AvailabilityForm(instance=expert),
-            "away_form": form,
-            "exceptions": expert.exceptions.all(),
-            "expert": expert,
-        }
-        return render(request, "experts/availability.html", context, status=400)
+        return _availability_page(request, expert, AvailabilityForm(instance=expert), form, status=400)
     away = form.save(commit=False)
     away.expert = expert
     away.save()
