@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from engagements import notifications
+from engagements.access import get_assignment_for_expert, get_request_for_member, unit_member_required
 from engagements.forms import ExpenseClaimForm, ExpertFeedbackForm, ImpactNoteForm, UnitFeedbackForm
 from engagements.models import (
     Assignment,
@@ -27,18 +28,18 @@ from engagements.models import (
     Request,
     UnitFeedback,
 )
-from engagements.views import _get_assignment_for_expert, _get_request_for_member, _unit_member_required
+from registry.access import role_required
+from registry.files import private_file_response
 from registry.http import AuthenticatedHttpRequest
 from registry.models import Role
-from registry.views import role_required
 
 # Unit: feedback and impact note ------------------------------------------------------------------
 
 
-@_unit_member_required
+@unit_member_required
 @require_http_methods(["GET", "POST"])
 def unit_feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    obj = _get_request_for_member(request, pk)
+    obj = get_request_for_member(request, pk)
     if obj.status != Request.Status.COMPLETED or UnitFeedback.objects.filter(request=obj).exists():
         messages.info(request, _("Feedback cannot be given for this request now."))
         return redirect("engagements:unit-request", pk=obj.pk)
@@ -57,10 +58,10 @@ def unit_feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@_unit_member_required
+@unit_member_required
 @require_http_methods(["GET", "POST"])
 def impact_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    obj = _get_request_for_member(request, pk)
+    obj = get_request_for_member(request, pk)
     if obj.status != Request.Status.COMPLETED or ImpactNote.objects.filter(request=obj).exists():
         messages.info(request, _("The impact note cannot be written for this request now."))
         return redirect("engagements:unit-request", pk=obj.pk)
@@ -86,7 +87,7 @@ def impact_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.EXPERT)
 @require_http_methods(["GET", "POST"])
 def expert_feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_expert(request, pk)
+    assignment = get_assignment_for_expert(request, pk)
     if assignment.status != Assignment.Status.ATTENDED or hasattr(assignment, "feedback"):
         messages.info(request, _("Feedback cannot be given for this engagement now."))
         return redirect("engagements:history")
@@ -116,7 +117,7 @@ def expert_feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.EXPERT)
 @require_http_methods(["GET", "POST"])
 def expense_claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_expert(request, pk)
+    assignment = get_assignment_for_expert(request, pk)
     if assignment.status not in (Assignment.Status.CONFIRMED, Assignment.Status.ATTENDED):
         messages.info(request, _("Expenses can be claimed only for your confirmed engagements."))
         return redirect("engagements:history")
@@ -176,12 +177,4 @@ def history(request: AuthenticatedHttpRequest) -> HttpResponse:
 @never_cache
 def receipt(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(ExpenseClaim, pk=pk, assignment__expert__user=request.user)
-    return _receipt_response(claim)
-
-
-def _receipt_response(claim: ExpenseClaim) -> HttpResponse:
-    if not claim.receipt:
-        return HttpResponse(status=404)
-    response = FileResponse(claim.receipt.open("rb"), content_type=claim.receipt_type or "application/octet-stream")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(claim.receipt, content_type=claim.receipt_type, filename=claim.receipt_filename)

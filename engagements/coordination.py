@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_filters.views import FilterView
 
+from engagements.access import claims_for_coordinator, get_assignment_for_coordinator, get_request_for_coordinator
 from engagements.forms import AttendanceForm, DebriefForm, InviteForm, OfferForm, ReasonForm
 from engagements.invitations import invite_unit_member
 from engagements.matching import evaluate, load_experts
@@ -34,33 +35,12 @@ from engagements.models import (
 )
 from engagements.overview import coordinator_overview
 from engagements.payments import mark_paid, payments_csv, unpaid_payments
+from experts.alerts import coordinator_alerts
 from experts.models import EngagementRole, ExpertProfile
+from registry.access import coordinator_regions, role_required
+from registry.files import private_file_response
 from registry.http import AuthenticatedHttpRequest
-from registry.models import Region, Role, StaffRole, Unit, regions_in_scope
-from registry.views import role_required
-
-
-def _scope(request: AuthenticatedHttpRequest) -> Any:
-    return regions_in_scope(request.user, StaffRole.Kind.COORDINATOR)
-
-
-def _get_request_for_coordinator(request: AuthenticatedHttpRequest, pk: int) -> Request:
-    # Outside the coordinator's regions a request does not exist (404).
-    return get_object_or_404(
-        Request.objects.in_regions(_scope(request)).select_related(
-            "unit__organisation", "unit__region", "unit__municipality", "created_by"
-        ),
-        pk=pk,
-    )
-
-
-def _get_assignment_for_coordinator(request: AuthenticatedHttpRequest, pk: int) -> Assignment:
-    return get_object_or_404(
-        Assignment.objects.filter(request__in=Request.objects.in_regions(_scope(request))).select_related(
-            "request", "expert__user"
-        ),
-        pk=pk,
-    )
+from registry.models import Region, Role, Unit
 
 
 class RequestFilter(django_filters.FilterSet):
@@ -108,7 +88,7 @@ class InboxView(FilterView):
     FINISHED = (Request.Status.CLOSED, Request.Status.CANCELLED, Request.Status.DECLINED)
 
     def get_queryset(self) -> QuerySet[Request]:
-        requests = Request.objects.in_regions(_scope(self.request)).exclude(  # type: ignore[arg-type]
+        requests = Request.objects.in_regions(coordinator_regions(self.request)).exclude(  # type: ignore[arg-type]
             status=Request.Status.DRAFT
         )
         if not self.request.GET.get("status"):
@@ -163,13 +143,13 @@ def _detail(request: AuthenticatedHttpRequest, obj: Request, status: int = 200, 
 @role_required(Role.COORDINATOR)
 @require_GET
 def coordinator_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, _get_request_for_coordinator(request, pk))
+    return _detail(request, get_request_for_coordinator(request, pk))
 
 
 @role_required(Role.COORDINATOR)
 @require_POST
 def take_into_matching(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    obj = _get_request_for_coordinator(request, pk)
+    obj = get_request_for_coordinator(request, pk)
     try:
         obj.take_into_matching(request.user)
     except InvalidTransition as exc:
@@ -182,7 +162,7 @@ def take_into_matching(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @role_required(Role.COORDINATOR)
 @require_POST
 def decline_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    obj = _get_request_for_coordinator(request, pk)
+    obj = get_request_for_coordinator(request, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         return _detail(request, obj, 400, decline_form=form)
@@ -198,7 +178,7 @@ def decline_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 @require_POST
 def coordinator_cancel_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    obj = _get_request_for_coordinator(request, pk)
+    obj = get_request_for_coordinator(request, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         return _detail(request, obj, 400, cancel_form=form)
@@ -229,15 +209,15 @@ def _matching_page(
 @role_required(Role.COORDINATOR)
 @require_GET
 def matching(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _matching_page(request, _get_request_for_coordinator(request, pk))
+    return _matching_page(request, get_request_for_coordinator(request, pk))
 
 
 @role_required(Role.COORDINATOR)
 @require_GET
 def matching_excluded(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    obj = _get_request_for_coordinator(request, pk)
+    obj = get_request_for_coordinator(request, pk)
     _candidates, exclusions = evaluate(obj)
-    regions = _scope(request)
+    regions = coordinator_regions(request)
     if regions is not None:
         in_scope = set(ExpertProfile.objects.in_regions(regions).values_list("pk", flat=True))
         exclusions = [e for e in exclusions if e.expert_id in in_scope]
@@ -249,7 +229,7 @@ def matching_excluded(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @role_required(Role.COORDINATOR)
 @require_POST
 def make_offers(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    obj = _get_request_for_coordinator(request, pk)
+    obj = get_request_for_coordinator(request, pk)
     candidates, _exclusions = evaluate(obj, explain=False)
     form = OfferForm(request.POST, candidates=candidates, request_obj=obj)
     if obj.status not in (Request.Status.MATCHING, Request.Status.OFFERED, Request.Status.CONFIRMED):
@@ -285,7 +265,7 @@ def make_offers(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 @require_POST
 def confirm_assignment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_coordinator(request, pk)
+    assignment = get_assignment_for_coordinator(request, pk)
     try:
         assignment.confirm(request.user)
     except InvalidTransition as exc:
@@ -298,7 +278,7 @@ def confirm_assignment(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @role_required(Role.COORDINATOR)
 @require_POST
 def cancel_assignment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_coordinator(request, pk)
+    assignment = get_assignment_for_coordinator(request, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please give a reason for cancelling."))
@@ -316,7 +296,7 @@ def cancel_assignment(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def invite_member(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InviteForm(
-        request.POST or None, units=Unit.objects.in_regions(_scope(request)).select_related("organisation")
+        request.POST or None, units=Unit.objects.in_regions(coordinator_regions(request)).select_related("organisation")
     )
     if request.method == "POST" and form.is_valid():
         invite_unit_member(form.cleaned_data["email"], form.cleaned_data["unit"], invited_by=request.user)
@@ -331,7 +311,7 @@ def invite_member(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 @require_POST
 def mark_attendance(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_coordinator(request, pk)
+    assignment = get_assignment_for_coordinator(request, pk)
     form = AttendanceForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose whether the expert attended."))
@@ -348,7 +328,7 @@ def mark_attendance(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _debriefs_page(
     request: AuthenticatedHttpRequest, failed: Debrief | None = None, form: DebriefForm | None = None
 ) -> HttpResponse:
-    scoped = Debrief.objects.in_regions(_scope(request)).select_related(
+    scoped = Debrief.objects.in_regions(coordinator_regions(request)).select_related(
         "assignment__expert", "assignment__request", "assignment__feedback"
     )
     # Each open debrief has its own form; the one that failed keeps what was typed.
@@ -366,7 +346,7 @@ def debriefs(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 @require_POST
 def record_debrief(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    debrief = get_object_or_404(Debrief.objects.in_regions(_scope(request)).open(), pk=pk)
+    debrief = get_object_or_404(Debrief.objects.in_regions(coordinator_regions(request)).open(), pk=pk)
     form = DebriefForm(request.POST, instance=debrief, prefix=f"d{debrief.pk}")
     if not form.is_valid():
         return _debriefs_page(request, debrief, form)
@@ -377,23 +357,17 @@ def record_debrief(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("engagements:debriefs")
 
 
-def _claims_in_scope(request: AuthenticatedHttpRequest) -> QuerySet[ExpenseClaim]:
-    return ExpenseClaim.objects.in_regions(_scope(request)).select_related(
-        "assignment__expert__user", "assignment__request__unit"
-    )
-
-
 @role_required(Role.COORDINATOR)
 @require_GET
 def expenses(request: AuthenticatedHttpRequest) -> HttpResponse:
-    claims = _claims_in_scope(request).filter(status=ExpenseClaim.Status.SUBMITTED).order_by("created_at")
+    claims = claims_for_coordinator(request).filter(status=ExpenseClaim.Status.SUBMITTED).order_by("created_at")
     return render(request, "engagements/coordinator/expenses.html", {"claims": claims, "return_form": ReasonForm()})
 
 
 @role_required(Role.COORDINATOR)
 @require_POST
 def approve_expense(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(_claims_in_scope(request), pk=pk)
+    claim = get_object_or_404(claims_for_coordinator(request), pk=pk)
     try:
         claim.approve(request.user)
     except InvalidTransition as exc:
@@ -406,7 +380,7 @@ def approve_expense(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 @require_POST
 def return_expense(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    claim = get_object_or_404(_claims_in_scope(request), pk=pk)
+    claim = get_object_or_404(claims_for_coordinator(request), pk=pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please give a reason for returning the claim."))
@@ -423,22 +397,21 @@ def return_expense(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 @require_GET
 def expense_receipt(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    from engagements.aftercare import _receipt_response
-
-    return _receipt_response(get_object_or_404(_claims_in_scope(request), pk=pk))
+    claim = get_object_or_404(claims_for_coordinator(request), pk=pk)
+    return private_file_response(claim.receipt, content_type=claim.receipt_type, filename=claim.receipt_filename)
 
 
 @role_required(Role.COORDINATOR)
 @require_GET
 def payments(request: AuthenticatedHttpRequest) -> HttpResponse:
-    rows = unpaid_payments(_scope(request))
+    rows = unpaid_payments(coordinator_regions(request))
     return render(request, "engagements/coordinator/payments.html", {"rows": rows})
 
 
 @role_required(Role.COORDINATOR)
 @require_GET
 def payments_export(request: AuthenticatedHttpRequest) -> HttpResponse:
-    body = payments_csv(unpaid_payments(_scope(request)))
+    body = payments_csv(unpaid_payments(coordinator_regions(request)))
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="payments-{timezone.localdate().isoformat()}.csv"'
     return response
@@ -447,7 +420,7 @@ def payments_export(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 @require_POST
 def payments_mark_paid(request: AuthenticatedHttpRequest) -> HttpResponse:
-    count = mark_paid(request.POST.getlist("payment"), _scope(request))
+    count = mark_paid(request.POST.getlist("payment"), coordinator_regions(request))
     messages.success(request, _("%(count)s payments were marked paid.") % {"count": count})
     return redirect("engagements:payments")
 
@@ -455,8 +428,6 @@ def payments_mark_paid(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 @require_GET
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
-    from experts.alerts import coordinator_alerts
-
-    regions = _scope(request)
+    regions = coordinator_regions(request)
     context = {"sections": coordinator_overview(regions), "alerts": coordinator_alerts(regions)}
     return render(request, "engagements/coordinator/overview.html", context)

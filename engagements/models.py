@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from engagements import notifications
 from experts.models import EngagementRole, ExpertProfile, InvalidTransition, Language, Theme
 from registry.models import Region, Role, StaffRole, Unit, UnitMembership, regions_in_scope
 
@@ -226,8 +227,6 @@ class Request(models.Model):
         if self.status != self.Status.CONFIRMED or self.assignments.filter(status=Assignment.Status.CONFIRMED).exists():
             return False
         self._set_status(self.Status.COMPLETED, completed_at=timezone.now())
-        from engagements import notifications
-
         notifications.feedback_requested(self)
         return True
 
@@ -266,8 +265,6 @@ class Request(models.Model):
         if self.status != self.Status.DRAFT:
             raise InvalidTransition(_("Only a draft can be submitted."))
         self._set_status(self.Status.SUBMITTED, submitted_at=timezone.now())
-        from engagements import notifications
-
         notifications.request_submitted(self)
 
     @transaction.atomic
@@ -283,8 +280,6 @@ class Request(models.Model):
             self.unit.is_active = True
             self.unit.save(update_fields=["is_active"])
         self._set_status(self.Status.MATCHING)
-        from engagements import notifications
-
         notifications.request_in_matching(self)
 
     @transaction.atomic
@@ -292,8 +287,6 @@ class Request(models.Model):
         if self.status not in (self.Status.SUBMITTED, self.Status.MATCHING):
             raise InvalidTransition(_("This request can no longer be declined."))
         self._set_status(self.Status.DECLINED, reason, closed_at=timezone.now())
-        from engagements import notifications
-
         notifications.request_declined(self)
 
     @transaction.atomic
@@ -306,8 +299,6 @@ class Request(models.Model):
         was_submitted = self.status != self.Status.DRAFT
         self._set_status(self.Status.CANCELLED, reason, closed_at=timezone.now())
         if was_submitted:
-            from engagements import notifications
-
             notifications.request_cancelled(self, by, affected)
 
     def refresh_status_from_assignments(self) -> None:
@@ -437,8 +428,6 @@ class Assignment(models.Model):
             if not ExpertProfile.objects.consent_current().filter(pk=self.expert_id).exists():
                 raise InvalidTransition(_("Please renew your consents before accepting offers."))
             self._set(self.Status.ACCEPTED, answered_at=timezone.now())
-            from engagements import notifications
-
             notifications.offer_answered(self)
 
     @transaction.atomic
@@ -447,8 +436,6 @@ class Assignment(models.Model):
             raise InvalidTransition(_("This offer is no longer open."))
         self._set(self.Status.DECLINED, answered_at=timezone.now(), decline_reason=reason)
         self.request.refresh_status_from_assignments()
-        from engagements import notifications
-
         notifications.offer_answered(self)
 
     def expire(self) -> bool:
@@ -488,8 +475,6 @@ class Assignment(models.Model):
                 fee = fee_for_assignment(assignment, timezone.localdate())
             assignment._set(self.Status.CONFIRMED, confirmed_at=timezone.now(), fee=fee)
             assignment.request.refresh_status_from_assignments()
-            from engagements import notifications
-
             notifications.assignment_confirmed(assignment)
         self.refresh_from_db()
 
@@ -516,8 +501,6 @@ class Assignment(models.Model):
         was_confirmed = self.status == self.Status.CONFIRMED
         self._set(self.Status.CANCELLED, cancelled_at=timezone.now(), cancel_reason=reason)
         self.request.refresh_status_from_assignments()
-        from engagements import notifications
-
         notifications.assignment_cancelled(self, by, was_confirmed)
 
 
@@ -535,25 +518,6 @@ def fee_for_assignment(assignment: Assignment, on: dt.date) -> Decimal | None:
     if assignment.request.fee_basis != Request.FeeBasis.SCHEDULE:
         return None
     return FeeSchedule.fee_for(assignment.request.type, engagement_hours(assignment.request), on)
-
-
-class Notification(models.Model):
-    """The in-app list. Text is rendered when shown, in the reader's language."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=40)
-    request = models.ForeignKey(Request, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    url = models.CharField(max_length=300)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "read_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} {self.kind}"
 
 
 def new_calendar_token() -> str:
@@ -786,6 +750,11 @@ class ExpenseClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount} €"
+
+    @property
+    def receipt_filename(self) -> str:
+        extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(self.receipt_type, "bin")
+        return f"receipt-{self.pk}.{extension}"
 
     def approve(self, by: Any) -> None:
         if self.status != self.Status.SUBMITTED:

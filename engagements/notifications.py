@@ -2,6 +2,9 @@
 
 Both use the same sentence, rendered in the recipient's language. Called inside the transaction
 that changes the state: the notification rows commit with it, and e-mail leaves only after commit.
+
+The workflow in engagements.models imports this module, never the other way round: the in-app
+`Notification` model lives here and refers to requests and assignments by name only.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -43,6 +47,29 @@ MESSAGES = {
 }
 
 
+class Notification(models.Model):
+    """The in-app list. Text is rendered when shown, in the reader's language."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    request = models.ForeignKey(
+        "engagements.Request", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    assignment = models.ForeignKey(
+        "engagements.Assignment", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    url = models.CharField(max_length=300)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"
+
+
 def message_for(kind: str, title: str) -> str:
     return str(MESSAGES[kind]) % {"title": title}
 
@@ -74,8 +101,6 @@ def notify(
     email: bool = True,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    from engagements.models import Notification
-
     path = reverse(url_name, args=[url_arg] if url_arg is not None else [])
     for user in users:
         Notification.objects.create(user=user, kind=kind, request=request, assignment=assignment, url=path)
@@ -153,18 +178,14 @@ def offer_made(assignment: Assignment) -> None:
 
 
 def offer_answered(assignment: Assignment) -> None:
-    from engagements.models import Assignment as AssignmentModel
-
-    kind = "offer_accepted" if assignment.status == AssignmentModel.Status.ACCEPTED else "offer_declined"
+    kind = "offer_accepted" if assignment.status == assignment.Status.ACCEPTED else "offer_declined"
     _tell_coordinators(kind, assignment.request, assignment)
 
 
 def assignment_confirmed(assignment: Assignment) -> None:
-    from engagements.models import Request as RequestModel
-
     _tell_expert("assignment_confirmed", assignment)
     request = assignment.request
-    if request.status == RequestModel.Status.CONFIRMED:
+    if request.status == request.Status.CONFIRMED:
         _tell_unit("request_confirmed", request)
 
 
@@ -186,8 +207,6 @@ def event_reminder(assignment: Assignment) -> None:
 
 
 def feedback_requested(request: Request) -> None:
-    from engagements.models import Assignment as AssignmentModel
-
     notify(
         [request.created_by],
         "unit_feedback_requested",
@@ -195,7 +214,9 @@ def feedback_requested(request: Request) -> None:
         url_name="engagements:unit-feedback",
         url_arg=request.pk,
     )
-    for assignment in request.assignments.filter(status=AssignmentModel.Status.ATTENDED).select_related("expert__user"):
+    for assignment in request.assignments.filter(status=request.assignments.model.Status.ATTENDED).select_related(
+        "expert__user"
+    ):
         expert_feedback_requested(assignment)
 
 
@@ -226,9 +247,9 @@ def impact_note_requested(request: Request) -> None:
 
 def impact_note_written(request: Request) -> None:
     """Every expert who took part hears what happened next, in their own language."""
-    from engagements.models import Assignment as AssignmentModel
-
-    for assignment in request.assignments.filter(status=AssignmentModel.Status.ATTENDED).select_related("expert__user"):
+    for assignment in request.assignments.filter(status=request.assignments.model.Status.ATTENDED).select_related(
+        "expert__user"
+    ):
         notify(
             [assignment.expert.user],
             "impact_note_written",

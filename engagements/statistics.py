@@ -33,6 +33,18 @@ from engagements.models import Assignment, Debrief, ExpenseClaim, Request, Reque
 from experts.models import Application, ExpertProfile, Theme
 
 SMALL_CELL = 3
+
+
+def is_small_cell(value: object) -> bool:
+    """A count of people so small that it could point at someone (docs/design.md, statistics)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < SMALL_CELL
+
+
+def suppress_small(value: object) -> str:
+    """A count of people as a manager sees it: "<3" for a small cell, otherwise the count."""
+    return f"<{SMALL_CELL}" if is_small_cell(value) else str(value)
+
+
 HELD = (Request.Status.COMPLETED, Request.Status.CLOSED)
 FULFILLED = (Request.Status.CONFIRMED, Request.Status.COMPLETED, Request.Status.CLOSED)
 
@@ -131,8 +143,8 @@ class Figure:
     def shown(self, value: Any) -> str:
         if value is None:
             return "–"
-        if self.people and 0 < value < SMALL_CELL:
-            return f"<{SMALL_CELL}"
+        if self.people and is_small_cell(value):
+            return suppress_small(value)
         # Numbers in the reader's language: "4,5" in Finnish and Swedish, "4.5" in English.
         if isinstance(value, float):
             return formats.number_format(value, decimal_pos=0 if self.unit == "%" else 1)
@@ -162,8 +174,8 @@ class Table:
         for row in self.rows:
             cells = []
             for i, cell in enumerate(row):
-                if i in self.people_columns and isinstance(cell, int) and 0 < cell < SMALL_CELL:
-                    cells.append(f"<{SMALL_CELL}")
+                if i in self.people_columns and is_small_cell(cell):
+                    cells.append(suppress_small(cell))
                 else:
                     cells.append(str(cell) if cell is not None else "–")
             out.append(cells)

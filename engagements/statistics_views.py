@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET
 from engagements.charts import bar_chart, line_chart
 from engagements.models import RequestType
 from engagements.statistics import Dashboard, Period, Scope, dashboard, term_period, year_period
+from registry.access import role_required
 from registry.http import AuthenticatedHttpRequest
 from registry.models import Region, Role, StaffRole, Unit, regions_in_scope
-from registry.views import role_required
 
 
 class StatisticsForm(forms.Form):

@@ -2,14 +2,21 @@ from __future__ import annotations
 
 from django.urls import path
 
-from engagements import aftercare, coordination, statistics_views, views
+from engagements import aftercare, coordination, homes, statistics_views, views
 
 app_name = "engagements"
 
 urlpatterns = [
+    # Each role's home page
+    path("home/expert/", homes.expert_home, name="expert-home"),
+    path("home/unit/", homes.unit_home, name="unit-home"),
+    path("home/coordinator/", homes.coordinator_home, name="coordinator-home"),
+    path("home/manager/", homes.manager_home, name="manager-home"),
     # Public start for workers without an account
     path("request-an-expert/start/", views.join, name="join"),
     path("request-an-expert/check-your-email/", views.join_sent, name="join-sent"),
+    # Photos of experts (the expert, coordinators, confirmed units with the photo consent)
+    path("experts/<int:pk>/photo/", views.expert_photo, name="expert-photo"),
     # Unit members
     path("unit/requests/", views.unit_requests, name="unit-requests"),
     path("unit/requests/new/", views.request_create, name="request-create"),

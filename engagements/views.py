@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from functools import wraps
-from typing import Any
-
 from allauth.core.ratelimit import consume as consume_rate_limit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,54 +16,27 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from engagements import calendar
+from engagements.access import (
+    get_assignment_for_expert,
+    get_request_for_member,
+    member_units,
+    unit_member_required,
+    units_for_new_request,
+)
 from engagements.forms import AttachmentForm, InviteForm, JoinForm, OptionalReasonForm, ReasonForm, RequestForm
 from engagements.invitations import invite_unit_member, tell_existing_account
-from engagements.models import Assignment, Attachment, InvalidTransition, Notification, Request
-from engagements.notifications import message_for
+from engagements.models import Assignment, Attachment, InvalidTransition, Request
+from engagements.notifications import Notification, message_for
 from experts.models import ConsentPurpose, ExpertProfile
+from registry.access import role_required
+from registry.files import private_file_response
 from registry.http import AuthenticatedHttpRequest
-from registry.models import Role, Unit, User
-from registry.views import role_required
+from registry.models import Role, StaffRole, Unit, User, regions_in_scope
 
 # Unit members ------------------------------------------------------------------------------------
 
 
-def _member_units(user: User) -> QuerySet[Unit]:
-    return Unit.objects.filter(memberships__user=user, memberships__approved_at__isnull=False)
-
-
-def _units_for_new_request(user: User) -> QuerySet[Unit]:
-    # A worker whose membership still waits for approval may already ask; triage approves both
-    # (and a new unit they described). Units switched off otherwise are not offered.
-    return (
-        Unit.objects.filter(Q(is_active=True) | Q(memberships__approved_at__isnull=True), memberships__user=user)
-        .select_related("organisation")
-        .distinct()
-    )
-
-
-def _get_request_for_member(request: AuthenticatedHttpRequest, pk: int) -> Request:
-    # Another unit's request simply does not exist for this user (404).
-    return get_object_or_404(
-        Request.objects.visible_to_unit_member(request.user).select_related("unit__organisation", "created_by"),
-        pk=pk,
-    )
-
-
-def _unit_member_required(view: Any) -> Any:
-    """Unit members, including those whose membership waits for the coordinator's approval."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.unit_memberships.exists():
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-@_unit_member_required
+@unit_member_required
 @require_GET
 def unit_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     requests = Request.objects.visible_to_unit_member(request.user).select_related("unit").order_by("-created_at")
@@ -76,10 +45,10 @@ def unit_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "engagements/unit/request_list.html", {"page_obj": page, "pending": pending})
 
 
-@_unit_member_required
+@unit_member_required
 @require_http_methods(["GET", "POST"])
 def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    units = _units_for_new_request(request.user)
+    units = units_for_new_request(request.user)
     initial = {
         "contact_name": request.user.get_full_name(),
         "contact_email": request.user.email,
@@ -114,10 +83,10 @@ def _confirmed_with_contacts(obj: Request) -> list[tuple[Assignment, bool, bool]
     ]
 
 
-@_unit_member_required
+@unit_member_required
 @require_GET
 def unit_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _unit_request_page(request, _get_request_for_member(request, pk))
+    return _unit_request_page(request, get_request_for_member(request, pk))
 
 
 def _unit_request_page(
@@ -135,14 +104,14 @@ def _unit_request_page(
     return render(request, "engagements/unit/request_detail.html", context, status=status)
 
 
-@_unit_member_required
+@unit_member_required
 @require_http_methods(["GET", "POST"])
 def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    obj = _get_request_for_member(request, pk)
+    obj = get_request_for_member(request, pk)
     if not obj.is_editable:
         messages.error(request, _("A confirmed request can no longer be edited. Contact the coordinator."))
         return redirect("engagements:unit-request", pk=obj.pk)
-    form = RequestForm(request.POST or None, instance=obj, units=_units_for_new_request(request.user))
+    form = RequestForm(request.POST or None, instance=obj, units=units_for_new_request(request.user))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("The request was saved."))
@@ -152,10 +121,10 @@ def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@_unit_member_required
+@unit_member_required
 @require_POST
 def request_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    obj = _get_request_for_member(request, pk)
+    obj = get_request_for_member(request, pk)
     try:
         obj.submit()
     except InvalidTransition as exc:
@@ -165,10 +134,10 @@ def request_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("engagements:unit-request", pk=obj.pk)
 
 
-@_unit_member_required
+@unit_member_required
 @require_POST
 def request_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    obj = _get_request_for_member(request, pk)
+    obj = get_request_for_member(request, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please give a reason for cancelling."))
@@ -182,10 +151,10 @@ def request_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("engagements:unit-request", pk=obj.pk)
 
 
-@_unit_member_required
+@unit_member_required
 @require_POST
 def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    obj = _get_request_for_member(request, pk)
+    obj = get_request_for_member(request, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not obj.is_editable:
         messages.error(request, _("Attachments can no longer be added to this request."))
@@ -220,20 +189,15 @@ def attachment_download(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     attachment = Attachment.objects.filter(allowed).distinct().filter(pk=pk).first()
     if attachment is None:
         raise Http404
-    response = FileResponse(
-        attachment.file.open("rb"),
-        content_type=attachment.content_type,
-        as_attachment=True,
-        filename=attachment.original_name,
+    return private_file_response(
+        attachment.file, content_type=attachment.content_type, filename=attachment.original_name
     )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
-@_unit_member_required
+@unit_member_required
 @require_http_methods(["GET", "POST"])
 def invite_colleague(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = InviteForm(request.POST or None, units=_member_units(request.user))
+    form = InviteForm(request.POST or None, units=member_units(request.user))
     if request.method == "POST" and form.is_valid():
         invite_unit_member(form.cleaned_data["email"], form.cleaned_data["unit"], invited_by=request.user)
         messages.success(request, _("The invitation was sent."))
@@ -285,16 +249,32 @@ def join_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "engagements/join_sent.html")
 
 
+# Photos ------------------------------------------------------------------------------------------
+
+
+@require_GET
+@never_cache
+def expert_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Photos are personal data: the expert, coordinators in scope, and — with the expert's photo
+    consent — members of units whose request the expert is confirmed to."""
+    if not request.user.is_authenticated:
+        raise Http404
+    user = request.user
+    experts = ExpertProfile.objects.not_erased()
+    if not (hasattr(user, "expert_profile") and user.expert_profile.pk == pk):
+        if user.has_role(Role.COORDINATOR):
+            experts = experts.in_regions(regions_in_scope(user, StaffRole.Kind.COORDINATOR))
+        else:
+            confirmed_to_my_units = Assignment.objects.filter(
+                status__in=[Assignment.Status.CONFIRMED, Assignment.Status.ATTENDED],
+                request__in=Request.objects.visible_to_unit_member(user),
+            ).values("expert_id")
+            experts = experts.filter(pk__in=confirmed_to_my_units).with_current_consent(ConsentPurpose.PHOTO)
+    expert = get_object_or_404(experts, pk=pk)
+    return private_file_response(expert.photo, content_type="image/jpeg", filename="photo.jpg", inline=True)
+
+
 # Experts: offers and engagements ----------------------------------------------------------------
-
-
-def _get_assignment_for_expert(request: AuthenticatedHttpRequest, pk: int) -> Assignment:
-    # Ownership is part of the query: someone else's offer is simply not found (404).
-    return get_object_or_404(
-        Assignment.objects.select_related("request__unit__organisation", "role", "expert"),
-        pk=pk,
-        expert__user=request.user,
-    )
 
 
 @role_required(Role.EXPERT)
@@ -315,7 +295,7 @@ def my_offers(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.EXPERT)
 @require_GET
 def offer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_expert(request, pk)
+    assignment = get_assignment_for_expert(request, pk)
     return render(
         request,
         "engagements/expert/offer.html",
@@ -335,7 +315,7 @@ def offer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.EXPERT)
 @require_POST
 def offer_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_expert(request, pk)
+    assignment = get_assignment_for_expert(request, pk)
     try:
         assignment.accept()
     except InvalidTransition as exc:
@@ -348,7 +328,7 @@ def offer_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.EXPERT)
 @require_POST
 def offer_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_expert(request, pk)
+    assignment = get_assignment_for_expert(request, pk)
     form = OptionalReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The reason is too long."))
@@ -365,7 +345,7 @@ def offer_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.EXPERT)
 @require_POST
 def expert_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_expert(request, pk)
+    assignment = get_assignment_for_expert(request, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please give a reason for cancelling."))

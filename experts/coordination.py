@@ -24,9 +24,9 @@ from experts.forms import (
     TrainingsForm,
 )
 from experts.models import Application, ConsentPurpose, ExpertProfile, InvalidTransition
+from registry.access import role_required
 from registry.http import AuthenticatedHttpRequest
 from registry.models import AuditEvent, Role, StaffRole, regions_in_scope
-from registry.views import role_required
 
 
 def _scope(request: AuthenticatedHttpRequest) -> Any:
@@ -77,7 +77,7 @@ def _application_page(
 @require_GET
 def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = _get_application_for_coordinator(request, pk)
-    AuditEvent.record(request, AuditEvent.Action.VIEW, application)
+    AuditEvent.record(request.user, AuditEvent.Action.VIEW, application)
     return _application_page(request, application)
 
 
@@ -100,7 +100,7 @@ def application_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     try:
         with transaction.atomic():
             application.accept(by=request.user)
-            AuditEvent.record(request, AuditEvent.Action.CHANGE, application, "accepted")
+            AuditEvent.record(request.user, AuditEvent.Action.CHANGE, application, "accepted")
     except InvalidTransition as exc:
         messages.error(request, str(exc))
         return redirect("experts:application", pk=application.pk)
@@ -118,7 +118,7 @@ def application_reject(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     try:
         with transaction.atomic():
             application.reject(by=request.user, message=form.cleaned_data["message"])
-            AuditEvent.record(request, AuditEvent.Action.CHANGE, application, "rejected")
+            AuditEvent.record(request.user, AuditEvent.Action.CHANGE, application, "rejected")
     except InvalidTransition as exc:
         messages.error(request, str(exc))
         return redirect("experts:application", pk=application.pk)
@@ -189,7 +189,7 @@ def _expert_page(
 @require_GET
 def expert_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     expert = _get_expert_for_coordinator(request, pk)
-    AuditEvent.record(request, AuditEvent.Action.VIEW, expert)
+    AuditEvent.record(request.user, AuditEvent.Action.VIEW, expert)
     return _expert_page(request, expert)
 
 
@@ -208,7 +208,7 @@ def guardian_consent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             given_on=form.cleaned_data["given_on"],
             recorded_by=request.user,
         )
-        AuditEvent.record(request, AuditEvent.Action.CONSENT, expert, "guardian consent recorded")
+        AuditEvent.record(request.user, AuditEvent.Action.CONSENT, expert, "guardian consent recorded")
     messages.success(request, _("The guardian's consent was recorded."))
     return redirect("experts:expert", pk=expert.pk)
 
@@ -222,7 +222,7 @@ def expert_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return _expert_page(request, expert, 400, status_form=form)
     expert.status = form.cleaned_data["status"]
     expert.save(update_fields=["status", "updated_at"])
-    AuditEvent.record(request, AuditEvent.Action.CHANGE, expert, f"status {expert.status}")
+    AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, f"status {expert.status}")
     messages.success(request, _("The status was changed."))
     return redirect("experts:expert", pk=expert.pk)
 
@@ -235,7 +235,7 @@ def expert_trainings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     if not form.is_valid():
         return _expert_page(request, expert, 400, trainings_form=form)
     form.save()
-    AuditEvent.record(request, AuditEvent.Action.CHANGE, expert, "trainings updated")
+    AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, "trainings updated")
     messages.success(request, _("The trainings were saved."))
     return redirect("experts:expert", pk=expert.pk)
 
@@ -248,6 +248,6 @@ def expert_notes(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _expert_page(request, expert, 400, notes_form=form)
     form.save()
-    AuditEvent.record(request, AuditEvent.Action.CHANGE, expert, "coordinator notes updated")
+    AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, "coordinator notes updated")
     messages.success(request, _("The notes were saved."))
     return redirect("experts:expert", pk=expert.pk)

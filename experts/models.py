@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from experts.signals import registry_consent_withdrawn
 from registry.mail import send_templated_mail
 from registry.models import AuditEvent, Municipality, Region, Unit
 
@@ -371,16 +371,9 @@ class ExpertProfile(models.Model):
             recorded_by=by_user,
         )
         if purpose == ConsentPurpose.REGISTRY:
-            # Out of matching at once (matching checks consent), open offers cancelled, and erased
-            # after the retention period unless they come back.
-            from engagements.models import Assignment
-
-            for assignment in self.assignments.filter(
-                status__in=[Assignment.Status.OFFERED, Assignment.Status.ACCEPTED]
-            ).select_related("request"):
-                # One already under way stays; the coordinator, who is told, handles it.
-                with contextlib.suppress(InvalidTransition):
-                    assignment.cancel(by_user or self.user, str(_("The expert left the registry.")))
+            # Out of matching at once (matching checks consent); the request flow cancels the open
+            # offers; erased after the retention period unless they come back.
+            registry_consent_withdrawn.send(sender=ExpertProfile, expert=self, by=by_user or self.user)
             self.erase_after = timezone.now() + dt.timedelta(days=settings.RETENTION_DAYS_AFTER_WITHDRAWAL)
             self.save(update_fields=["erase_after", "updated_at"])
         return record
@@ -422,18 +415,20 @@ class ExpertProfile(models.Model):
     # Erasure ------------------------------------------------------------------------------------
 
     @transaction.atomic
-    def request_erasure(self, request: Any = None) -> None:
+    def request_erasure(self, by: Any = None) -> None:
+        """The expert asks to be forgotten: every consent is withdrawn now and the data erased after
+        a short grace period. `by` is the acting user (the expert, or None for the system)."""
         now = timezone.now()
         for purpose in ConsentPurpose.values:
             if self.consent_states()[purpose].is_current:
-                self.withdraw_consent(purpose, by_user=self.user)
+                self.withdraw_consent(purpose, by_user=by or self.user)
         self.erasure_requested_at = now
         self.erase_after = now + dt.timedelta(days=settings.ERASURE_GRACE_DAYS)
         self.save(update_fields=["erasure_requested_at", "erase_after", "updated_at"])
-        AuditEvent.record(request, AuditEvent.Action.ERASE, self, "requested by the expert")
+        AuditEvent.record(by, AuditEvent.Action.ERASE, self, "requested by the expert")
 
     @transaction.atomic
-    def erase(self, request: Any = None) -> None:
+    def erase(self, by: Any = None) -> None:
         """Remove personal data and keep only the anonymous facts statistics need
         (kind, home region, status history dates)."""
         if self.photo:
@@ -479,7 +474,7 @@ class ExpertProfile(models.Model):
         self.exceptions.all().delete()
         self.consent_records.update(guardian_name="", guardian_relation="", guardian_method="")
         Application.objects.filter(profile=self).delete()
-        AuditEvent.record(request, AuditEvent.Action.ERASE, self, "personal data erased")
+        AuditEvent.record(by, AuditEvent.Action.ERASE, self, "personal data erased")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ urlpatterns = [
     path("me/data/export/", views.export_html, name="export-html"),
     path("me/data/erase/", views.erase, name="erase"),
     # Photos, for those who may see them
-    path("experts/<int:pk>/photo/", views.photo, name="photo"),
     # Coordinator
     path("coordinator/applications/", coordination.applications, name="applications"),
     path("coordinator/applications/<int:pk>/", coordination.application_detail, name="application"),

@@ -9,7 +9,7 @@ from allauth.core.ratelimit import consume as consume_rate_limit
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -28,9 +28,9 @@ from experts.forms import (
 )
 from experts.models import AvailabilityException, ConsentPurpose, ConsentText, ExpertProfile, InvalidTransition
 from experts.notify import notify_coordinators
+from registry.access import role_required
 from registry.http import AuthenticatedHttpRequest
-from registry.models import AuditEvent, Role, StaffRole, regions_in_scope
-from registry.views import role_required
+from registry.models import AuditEvent, Role
 
 
 def _get_own_profile(request: AuthenticatedHttpRequest) -> ExpertProfile:
@@ -78,7 +78,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=expert)
     if request.method == "POST" and form.is_valid():
         form.save()
-        AuditEvent.record(request, AuditEvent.Action.CHANGE, expert, "profile updated by the expert")
+        AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, "profile updated by the expert")
         messages.success(request, _("Your profile was saved."))
         return redirect("experts:profile")
     context = {"form": form, "expert": expert, "photo_form": PhotoForm()}
@@ -97,7 +97,7 @@ def photo_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert.photo.save(form.cleaned_data["photo"].name, form.cleaned_data["photo"], save=True)
     if old:
         expert.photo.storage.delete(old)
-    AuditEvent.record(request, AuditEvent.Action.CHANGE, expert, "photo uploaded")
+    AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, "photo uploaded")
     messages.success(request, _("Your photo was saved."))
     return redirect("experts:profile")
 
@@ -108,37 +108,9 @@ def photo_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert = _get_own_profile(request)
     if expert.photo:
         expert.photo.delete(save=True)
-        AuditEvent.record(request, AuditEvent.Action.CHANGE, expert, "photo removed")
+        AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, "photo removed")
         messages.success(request, _("Your photo was removed."))
     return redirect("experts:profile")
-
-
-@require_GET
-@never_cache
-def photo(request: HttpRequest, pk: int) -> HttpResponse:
-    """Photos are personal data: the expert, coordinators in scope, and — with the expert's photo
-    consent — members of units whose request the expert is confirmed to."""
-    if not request.user.is_authenticated:
-        raise Http404
-    user = request.user
-    experts = ExpertProfile.objects.not_erased()
-    if not (hasattr(user, "expert_profile") and user.expert_profile.pk == pk):
-        if user.has_role(Role.COORDINATOR):
-            experts = experts.in_regions(regions_in_scope(user, StaffRole.Kind.COORDINATOR))
-        else:
-            from engagements.models import Assignment, Request
-
-            confirmed_to_my_units = Assignment.objects.filter(
-                status__in=[Assignment.Status.CONFIRMED, Assignment.Status.ATTENDED],
-                request__in=Request.objects.visible_to_unit_member(user),
-            ).values("expert_id")
-            experts = experts.filter(pk__in=confirmed_to_my_units).with_current_consent(ConsentPurpose.PHOTO)
-    expert = get_object_or_404(experts, pk=pk)
-    if not expert.photo:
-        raise Http404
-    response = FileResponse(expert.photo.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # Consent ---------------------------------------------------------------------------------------
@@ -180,7 +152,7 @@ def consent_give(request: AuthenticatedHttpRequest, purpose: str) -> HttpRespons
         expert.give_consent(purpose, by_user=request.user)
     except InvalidTransition as exc:  # no consent text published for the purpose yet
         raise Http404 from exc
-    AuditEvent.record(request, AuditEvent.Action.CONSENT, expert, f"{purpose} given")
+    AuditEvent.record(request.user, AuditEvent.Action.CONSENT, expert, f"{purpose} given")
     messages.success(request, _("Thank you. Your consent was saved."))
     return redirect("experts:consents")
 
@@ -200,7 +172,7 @@ def consent_withdraw(request: AuthenticatedHttpRequest, purpose: str) -> HttpRes
         return render(request, "experts/withdraw_registry.html", {"form": form}, status=400)
     with transaction.atomic():
         expert.withdraw_consent(purpose, by_user=request.user)
-        AuditEvent.record(request, AuditEvent.Action.CONSENT, expert, f"{purpose} withdrawn")
+        AuditEvent.record(request.user, AuditEvent.Action.CONSENT, expert, f"{purpose} withdrawn")
         if purpose == ConsentPurpose.REGISTRY:
             notify_coordinators(
                 expert.home_region,
@@ -270,7 +242,7 @@ def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
 @never_cache
 def export_json(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert = _get_own_profile(request)
-    AuditEvent.record(request, AuditEvent.Action.EXPORT, expert, "JSON export by the expert")
+    AuditEvent.record(request.user, AuditEvent.Action.EXPORT, expert, "JSON export by the expert")
     body = json.dumps(export_data(expert), ensure_ascii=False, indent=2, default=str)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-data.json"'
@@ -282,7 +254,7 @@ def export_json(request: AuthenticatedHttpRequest) -> HttpResponse:
 @never_cache
 def export_html(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert = _get_own_profile(request)
-    AuditEvent.record(request, AuditEvent.Action.EXPORT, expert, "readable export by the expert")
+    AuditEvent.record(request.user, AuditEvent.Action.EXPORT, expert, "readable export by the expert")
     return render(request, "experts/export.html", {"sections": readable_export(export_data(expert))})
 
 
@@ -295,7 +267,7 @@ def erase(request: AuthenticatedHttpRequest) -> HttpResponse:
         if not form.is_valid():
             return render(request, "experts/erase.html", {"form": form, "expert": expert}, status=400)
         with transaction.atomic():
-            expert.request_erasure(request)
+            expert.request_erasure(request.user)
             notify_coordinators(
                 expert.home_region,
                 "experts/email/erasure_requested",

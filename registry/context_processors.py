@@ -5,12 +5,11 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from registry.access import active_role
 from registry.forms import RoleSwitchForm
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    from registry.views import active_role
-
     context: dict[str, Any] = {"demo_mode": settings.DEMO_MODE}
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
@@ -18,9 +17,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         role = active_role(request)
         context["active_role"] = role
         context["user_roles"] = roles
-        from engagements.models import Notification
-
-        context["unread_notifications"] = Notification.objects.filter(user=user, read_at__isnull=True).count()
         if len(roles) > 1:
             context["role_switch_form"] = RoleSwitchForm(initial={"role": role}, roles=roles)
     return context

@@ -8,6 +8,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 
+from registry.models import client_address
+
 Handler = Callable[[HttpRequest], HttpResponse]
 
 
@@ -73,3 +75,18 @@ class RequireMFAMiddleware:
         ):
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
+
+
+class ClientAddressMiddleware:
+    """Makes the client's address known to AuditEvent.record for the length of one request, so
+    that models take the acting user and never the HTTP request."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = client_address.set(request.META.get("REMOTE_ADDR"))
+        try:
+            return self.get_response(request)
+        finally:
+            client_address.reset(token)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from contextvars import ContextVar
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -10,9 +11,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-
-if TYPE_CHECKING:
-    from django.http import HttpRequest
 
 
 class Role(models.TextChoices):
@@ -287,6 +285,11 @@ def regions_in_scope(user: User, kind: StaffRole.Kind) -> models.QuerySet[Region
     return Region.objects.filter(staff_roles__in=staff).distinct()
 
 
+# The address of the web request being served, set by registry.middleware.ClientAddressMiddleware;
+# None in commands and background tasks.
+client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
+
+
 class AuditEvent(models.Model):
     """Append-only: who viewed, exported, changed or erased an expert's personal data, and when."""
 
@@ -332,17 +335,19 @@ class AuditEvent(models.Model):
     @classmethod
     def record(
         cls,
-        request: HttpRequest | None,
+        actor: User | None,
         action: AuditEvent.Action,
         obj: models.Model,
         detail: str = "",
     ) -> AuditEvent:
-        actor = getattr(request, "user", None) if request else None
+        """`actor` is the person who acted (None for the system: nightly jobs, the worker). The
+        address is taken from the web request being served, if any (see ClientAddressMiddleware),
+        so that models record it without ever seeing the HTTP request."""
         return cls.objects.create(
             actor=actor if actor is not None and actor.is_authenticated else None,
             action=action,
             object_type=obj._meta.label_lower,
             object_id=str(obj.pk),
             detail=detail[:200],
-            ip=request.META.get("REMOTE_ADDR") if request else None,
+            ip=client_address.get(),
         )

@@ -18,10 +18,10 @@ from engagements.models import (
     Debrief,
     ExpertFeedback,
     ImpactNote,
-    Notification,
     Request,
     UnitFeedback,
 )
+from engagements.notifications import Notification
 from experts.models import EngagementRole, ExpertProfile
 from registry.models import User
 from tests.conftest import ready_expert

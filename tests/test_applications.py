@@ -207,7 +207,7 @@ def test_accept_creates_applicant_and_sends_one_time_invitation(
     response = invitee.post(form_url, {"password1": "Oma-Salasana-2026", "password2": "Oma-Salasana-2026"})
     assert response.status_code == 302
     assert invitee.login(email="teemu@example.test", password="Oma-Salasana-2026")
-    assert invitee.get(reverse("home"))["Location"] == reverse("expert-home")
+    assert invitee.get(reverse("home"))["Location"] == reverse("engagements:expert-home")
 
     # The link worked once.
     again = Client().get(path, follow=True)

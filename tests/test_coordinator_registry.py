@@ -150,7 +150,7 @@ def test_experts_never_see_coordinator_notes(client: Client, expert: ExpertProfi
     expert.coordinator_notes = "Private remark"
     expert.save()
     client.force_login(expert.user)
-    for name in ["expert-home", "experts:profile", "experts:consents", "experts:availability"]:
+    for name in ["engagements:expert-home", "experts:profile", "experts:consents", "experts:availability"]:
         assert "Private remark" not in client.get(reverse(name)).content.decode()
 
 
@@ -172,7 +172,7 @@ def test_coordinator_home_counts_what_needs_attention(
     soon.consent_records.update(expires_at=timezone.now() + dt.timedelta(days=5))
     consented(make_expert())
     client.force_login(coordinator)
-    alerts = client.get(reverse("coordinator-home")).context["alerts"]
+    alerts = client.get(reverse("engagements:coordinator-home")).context["alerts"]
     assert alerts["applications"] == 1
     assert alerts["consents_expiring"] == 1
     assert alerts["minors_without_guardian"] == 1

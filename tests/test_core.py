@@ -57,7 +57,7 @@ def test_manager_sees_small_counts_suppressed(client: Client, manager: User, mak
     for _ in range(4):
         make_expert(kind="youth")
     client.force_login(manager)
-    response = client.get(reverse("manager-home"))
+    response = client.get(reverse("engagements:manager-home"))
     rows = dict(response.context["expert_rows"])
     assert rows == {"Young person": "4", "Parent": "<3"} or set(rows.values()) == {"4", "<3"}
     assert "&lt;3" in response.content.decode()
@@ -76,11 +76,14 @@ def test_regional_manager_counts_only_their_region(
     for _ in range(5):
         make_expert(kind="youth", home_region=region)
     client.force_login(manager)
-    rows = dict(client.get(reverse("manager-home")).context["expert_rows"])
+    rows = dict(client.get(reverse("engagements:manager-home")).context["expert_rows"])
     assert set(rows.values()) == {"0"}
 
 
-@pytest.mark.parametrize("view", ["coordinator-home", "manager-home", "expert-home", "unit-home"])
+@pytest.mark.parametrize(
+    "view",
+    ["engagements:coordinator-home", "engagements:manager-home", "engagements:expert-home", "engagements:unit-home"],
+)
 def test_home_pages_have_bounded_queries(
     client: Client,
     personas: dict[str, User],
@@ -90,10 +93,10 @@ def test_home_pages_have_bounded_queries(
     view: str,
 ) -> None:
     user = {
-        "coordinator-home": personas["coordinator"],
-        "manager-home": personas["manager"],
-        "expert-home": personas["expert"],
-        "unit-home": personas["unit_member"],
+        "engagements:coordinator-home": personas["coordinator"],
+        "engagements:manager-home": personas["manager"],
+        "engagements:expert-home": personas["expert"],
+        "engagements:unit-home": personas["unit_member"],
     }[view]
     client.force_login(user)
     with django_assert_max_num_queries(30):

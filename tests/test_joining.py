@@ -171,8 +171,8 @@ def test_joined_worker_sets_password_signs_in_and_writes_a_request(
         reverse("account_login"), {"login": "maija.meikalainen@hyvinvointialue.example", "password": NEW_PASSWORD}
     )
     assert response.status_code == 302
-    assert worker.get(reverse("home"))["Location"] == reverse("unit-home")
-    assert worker.get(reverse("unit-home")).status_code == 200
+    assert worker.get(reverse("home"))["Location"] == reverse("engagements:unit-home")
+    assert worker.get(reverse("engagements:unit-home")).status_code == 200
 
     own = create_and_submit_request(worker, unit, django_capture_on_commit_callbacks)
     user = User.objects.get(email="maija.meikalainen@hyvinvointialue.example")
@@ -335,7 +335,7 @@ def test_unit_member_invites_a_colleague_who_is_approved_at_once(
     invitee = Client()
     assert set_password(invitee, path).status_code == 302
     assert invitee.login(email="kollega@example.test", password=NEW_PASSWORD)
-    assert invitee.get(reverse("home"))["Location"] == reverse("unit-home")
+    assert invitee.get(reverse("home"))["Location"] == reverse("engagements:unit-home")
 
 
 def test_unit_member_cannot_invite_to_a_unit_they_do_not_belong_to(

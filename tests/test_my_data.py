@@ -543,7 +543,7 @@ def test_erased_expert_photo_is_no_longer_served(client: Client, full_expert: Ex
     make_due(full_expert)
     run_retention()
     client.force_login(coordinator)
-    assert client.get(reverse("experts:photo", args=[full_expert.pk])).status_code == 404
+    assert client.get(reverse("engagements:expert-photo", args=[full_expert.pk])).status_code == 404
 
 
 def test_expert_who_came_back_is_not_erased(client: Client, expert: ExpertProfile) -> None:

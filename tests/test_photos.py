@@ -360,7 +360,7 @@ def expert_with_photo(client: Client, expert: ExpertProfile) -> ExpertProfile:
 
 def test_expert_sees_own_photo(client: Client, expert_with_photo: ExpertProfile) -> None:
     client.force_login(expert_with_photo.user)
-    response = client.get(reverse("experts:photo", args=[expert_with_photo.pk]))
+    response = client.get(reverse("engagements:expert-photo", args=[expert_with_photo.pk]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
@@ -374,7 +374,7 @@ def test_expert_sees_own_photo(client: Client, expert_with_photo: ExpertProfile)
 
 def test_area_wide_coordinator_sees_photo(client: Client, expert_with_photo: ExpertProfile, coordinator: User) -> None:
     client.force_login(coordinator)
-    response = client.get(reverse("experts:photo", args=[expert_with_photo.pk]))
+    response = client.get(reverse("engagements:expert-photo", args=[expert_with_photo.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
     assert "no-store" in response["Cache-Control"]
@@ -387,7 +387,7 @@ def test_coordinator_of_the_experts_region_sees_photo(
     regional = make_user("regional-coordinator@example.test")
     StaffRole.objects.create(user=regional, role=StaffRole.Kind.COORDINATOR, region=region)
     client.force_login(with_totp(regional))
-    response = client.get(reverse("experts:photo", args=[expert_with_photo.pk]))
+    response = client.get(reverse("engagements:expert-photo", args=[expert_with_photo.pk]))
     assert response.status_code == 200
     body(response)
 
@@ -399,7 +399,7 @@ def test_coordinator_of_another_region_cannot_see_photo(
     regional = make_user("far-coordinator@example.test")
     StaffRole.objects.create(user=regional, role=StaffRole.Kind.COORDINATOR, region=other_region)
     client.force_login(with_totp(regional))
-    assert client.get(reverse("experts:photo", args=[expert_with_photo.pk])).status_code == 404
+    assert client.get(reverse("engagements:expert-photo", args=[expert_with_photo.pk])).status_code == 404
 
 
 @pytest.mark.parametrize("persona", ["anonymous", "other_expert", "unit_member", "manager"])
@@ -409,7 +409,7 @@ def test_others_cannot_see_photo(
     if persona != "anonymous":
         user = request.getfixturevalue(persona)
         client.force_login(user.user if isinstance(user, ExpertProfile) else user)
-    response = client.get(reverse("experts:photo", args=[expert_with_photo.pk]))
+    response = client.get(reverse("engagements:expert-photo", args=[expert_with_photo.pk]))
     assert response.status_code == 404
 
 
@@ -417,13 +417,13 @@ def test_other_expert_cannot_see_photo_even_with_own_photo(
     client: Client, expert_with_photo: ExpertProfile, other_expert: ExpertProfile
 ) -> None:
     assert post_photo(client, other_expert, upload_file(jpeg_bytes())).status_code == 302
-    assert client.get(reverse("experts:photo", args=[other_expert.pk])).status_code == 200
-    assert client.get(reverse("experts:photo", args=[expert_with_photo.pk])).status_code == 404
+    assert client.get(reverse("engagements:expert-photo", args=[other_expert.pk])).status_code == 200
+    assert client.get(reverse("engagements:expert-photo", args=[expert_with_photo.pk])).status_code == 404
 
 
 def test_no_photo_gives_404(client: Client, expert: ExpertProfile, coordinator: User) -> None:
     client.force_login(coordinator)
-    assert client.get(reverse("experts:photo", args=[expert.pk])).status_code == 404
+    assert client.get(reverse("engagements:expert-photo", args=[expert.pk])).status_code == 404
 
 
 def test_photo_is_never_under_a_public_url(client: Client, expert_with_photo: ExpertProfile) -> None:
@@ -438,7 +438,7 @@ def test_photo_is_never_under_a_public_url(client: Client, expert_with_photo: Ex
         assert client.get(path).status_code == 404, path
     # The profile page loads the photo through the access-checked view only.
     page = client.get(reverse("experts:profile")).content.decode()
-    assert reverse("experts:photo", args=[expert_with_photo.pk]) in page
+    assert reverse("engagements:expert-photo", args=[expert_with_photo.pk]) in page
     assert f'src="{expert_with_photo.photo.url}"' not in page
 
 
@@ -459,7 +459,7 @@ def test_unit_of_a_confirmed_request_sees_photo_only_with_consent(
         offer_expires_at=tz.now(),
     )
     client.force_login(unit_member)
-    url = reverse("experts:photo", args=[expert_with_photo.pk])
+    url = reverse("engagements:expert-photo", args=[expert_with_photo.pk])
     assert client.get(url).status_code == 404
     expert_with_photo.give_consent("photo")
     assert client.get(url).status_code == 200

@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from engagements.models import Assignment, InvalidTransition, Notification, Request
+from engagements.models import Assignment, InvalidTransition, Request
+from engagements.notifications import Notification
 from experts.models import EngagementRole, ExpertProfile, Language
 from registry.models import User
 from tests.conftest import ready_expert
@@ -449,11 +450,11 @@ def test_in_app_notifications_count_and_read(client: Client, expert: ExpertProfi
     assignment = offer_to(make_request(status="offered"), ready_expert(expert))
     notifications.offer_made(assignment)
     client.force_login(expert.user)
-    assert client.get(reverse("expert-home")).context["unread_notifications"] == 1
+    assert client.get(reverse("engagements:expert-home")).context["unread_notifications"] == 1
     item = Notification.objects.get(user=expert.user)
     response = client.get(reverse("engagements:notification", args=[item.pk]))
     assert response["Location"] == reverse("engagements:offer", args=[assignment.pk])
-    assert client.get(reverse("expert-home")).context["unread_notifications"] == 0
+    assert client.get(reverse("engagements:expert-home")).context["unread_notifications"] == 0
 
 
 def test_reminders_are_sent_once(

@@ -24,13 +24,17 @@ def test_expert_signs_in_and_lands_on_expert_home(client: Client, expert: Any) -
     assert response.status_code == 302
     response = client.get(response["Location"])
     assert response.status_code == 302
-    assert response["Location"] == reverse("expert-home")
-    assert client.get(reverse("expert-home")).status_code == 200
+    assert response["Location"] == reverse("engagements:expert-home")
+    assert client.get(reverse("engagements:expert-home")).status_code == 200
 
 
 @pytest.mark.parametrize(
     ("persona", "home"),
-    [("unit_member", "unit-home"), ("coordinator", "coordinator-home"), ("manager", "manager-home")],
+    [
+        ("unit_member", "engagements:unit-home"),
+        ("coordinator", "engagements:coordinator-home"),
+        ("manager", "engagements:manager-home"),
+    ],
 )
 def test_each_role_lands_on_its_own_home(client: Client, personas: dict[str, User], persona: str, home: str) -> None:
     client.force_login(personas[persona])
@@ -91,14 +95,14 @@ def test_coordinator_needs_totp_code_after_password(client: Client, coordinator:
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(coordinator.pk)
-    assert client.get(reverse("home"))["Location"] == reverse("coordinator-home")
+    assert client.get(reverse("home"))["Location"] == reverse("engagements:coordinator-home")
 
 
 def test_staff_without_mfa_reach_only_mfa_setup(client: Client, db: None) -> None:
     user = make_user("new-coordinator@example.test")
     StaffRole.objects.create(user=user, role=StaffRole.Kind.COORDINATOR)
     client.force_login(user)
-    for name in ["home", "coordinator-home", "account_email", "front"]:
+    for name in ["home", "engagements:coordinator-home", "account_email", "front"]:
         response = client.get(reverse(name))
         assert response.status_code == 302, name
         assert response["Location"] == reverse("mfa_activate_totp")
@@ -115,7 +119,7 @@ def test_admin_without_mfa_cannot_open_django_admin(client: Client, db: None) ->
 
 def test_expert_does_not_need_mfa(client: Client, expert: Any) -> None:
     client.force_login(expert.user)
-    assert client.get(reverse("expert-home")).status_code == 200
+    assert client.get(reverse("engagements:expert-home")).status_code == 200
 
 
 def test_signup_is_closed(client: Client, db: None) -> None:
@@ -146,27 +150,27 @@ def test_user_with_two_roles_can_switch(client: Client, expert: Any, unit: Any) 
 
     UnitMembership.objects.create(user=expert.user, unit=unit, approved_at=timezone.now())
     client.force_login(expert.user)
-    assert client.get(reverse("home"))["Location"] == reverse("expert-home")
-    page = client.get(reverse("expert-home")).content.decode()
+    assert client.get(reverse("home"))["Location"] == reverse("engagements:expert-home")
+    page = client.get(reverse("engagements:expert-home")).content.decode()
     assert reverse("switch-role") in page
     response = client.post(reverse("switch-role"), {"role": "unit"})
-    assert response["Location"] == reverse("unit-home")
-    assert client.get(reverse("home"))["Location"] == reverse("unit-home")
+    assert response["Location"] == reverse("engagements:unit-home")
+    assert client.get(reverse("home"))["Location"] == reverse("engagements:unit-home")
 
 
 def test_switching_to_a_role_you_do_not_have_is_refused(client: Client, expert: Any) -> None:
     client.force_login(expert.user)
     response = client.post(reverse("switch-role"), {"role": "coordinator"})
     assert response.status_code == 400
-    assert client.get(reverse("coordinator-home")).status_code == 403
+    assert client.get(reverse("engagements:coordinator-home")).status_code == 403
 
 
 def test_pending_unit_member_lands_on_unit_home_with_a_notice(client: Client, unit: Any) -> None:
     user = make_user("pending@example.test")
     UnitMembership.objects.create(user=user, unit=unit)
     client.force_login(user)
-    assert client.get(reverse("home"))["Location"] == reverse("unit-home")
-    response = client.get(reverse("unit-home"))
+    assert client.get(reverse("home"))["Location"] == reverse("engagements:unit-home")
+    response = client.get(reverse("engagements:unit-home"))
     assert response.status_code == 200
     assert not response.context["memberships"][0].approved_at
 
@@ -190,5 +194,5 @@ def test_saved_language_is_used_on_a_new_device(client: Client, expert: Any) -> 
     expert.user.preferred_language = "sv"
     expert.user.save()
     client.force_login(expert.user)
-    response = client.get(reverse("expert-home"))
+    response = client.get(reverse("engagements:expert-home"))
     assert '<html lang="sv">' in response.content.decode()

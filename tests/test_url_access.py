@@ -37,10 +37,10 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     # Home routing and role homes
     "home": ({}, "login 302 302 302 302 302 302 302"),
     "switch-role": ({}, "login 405 405 405 405 405 405 405"),  # POST only
-    "expert-home": ({}, "login 200 200 403 403 403 403 403"),
-    "unit-home": ({}, "login 403 403 200 200 403 403 403"),
-    "coordinator-home": ({}, "login 403 403 403 403 200 403 403"),
-    "manager-home": ({}, "login 403 403 403 403 403 200 403"),
+    "engagements:expert-home": ({}, "login 200 200 403 403 403 403 403"),
+    "engagements:unit-home": ({}, "login 403 403 200 200 403 403 403"),
+    "engagements:coordinator-home": ({}, "login 403 403 403 403 200 403 403"),
+    "engagements:manager-home": ({}, "login 403 403 403 403 403 200 403"),
     # Expert registry: public application
     "experts:apply": ({}, "200 200 200 200 200 200 200 200"),
     "experts:apply-thanks": ({}, "200 200 200 200 200 200 200 200"),
@@ -59,7 +59,7 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "experts:export-html": ({}, "login 200 200 403 403 403 403 403"),
     "experts:erase": ({}, "login 200 200 403 403 403 403 403"),
     # Photos: nobody's photo exists at this id (owner and scope rules are in test_photos.py)
-    "experts:photo": ({"pk": 999999}, "404 404 404 404 404 404 404 404"),
+    "engagements:expert-photo": ({"pk": 999999}, "404 404 404 404 404 404 404 404"),
     # Coordinator's registry (unknown ids 404 for the coordinator; see test_coordinator_registry.py)
     "experts:applications": ({}, "login 403 403 403 403 200 403 403"),
     "experts:application": ({"pk": 999999}, "login 403 403 403 403 404 403 403"),

@@ -167,7 +167,7 @@ def test_after_the_engagement(
     # 1. The coordinator finds the ended request and marks the expert attended. ---------------------
     office = page(language)
     sign_in(office, live_server, coordinator.email, PASSWORD, totp=True)
-    assert_at(office, live_server, reverse("coordinator-home"), language)
+    assert_at(office, live_server, reverse("engagements:coordinator-home"), language)
     follow(office, f"nav {link_to('engagements:inbox')}")
     assert_at(office, live_server, reverse("engagements:inbox"), language)
     office.locator("main details.filters > summary").click()
@@ -215,7 +215,7 @@ def test_after_the_engagement(
     # 2. The unit member gives feedback and writes the impact note. ---------------------------------
     desk = page(language)
     sign_in(desk, live_server, unit_member.email, PASSWORD)
-    assert_at(desk, live_server, reverse("unit-home"), language)
+    assert_at(desk, live_server, reverse("engagements:unit-home"), language)
     follow(desk, link_to("engagements:unit-requests"))
     follow(desk, link_to("engagements:unit-request", obj.pk))
     assert_at(desk, live_server, unit_request, language)
@@ -281,7 +281,7 @@ def test_after_the_engagement(
     # 3. The expert reads what happened next and says how it went. ---------------------------------
     phone = page(language)
     sign_in(phone, live_server, expert.user.email, PASSWORD)
-    assert_at(phone, live_server, reverse("expert-home"), language)
+    assert_at(phone, live_server, reverse("engagements:expert-home"), language)
     follow(phone, f"nav {link_to('engagements:history')}")
     assert_at(phone, live_server, history, language)
     engagement = phone.locator(f"main #engagement-{assignment.pk}")

@@ -158,7 +158,7 @@ def test_manager_statistics(
 
     desk = page(language)
     sign_in(desk, live_server, manager.email, PASSWORD, totp=True)
-    assert_at(desk, live_server, reverse("manager-home"), language)
+    assert_at(desk, live_server, reverse("engagements:manager-home"), language)
     follow(desk, link_to("engagements:statistics"))
     assert_at(desk, live_server, statistics, language)
 
@@ -274,7 +274,7 @@ def test_coordinator_overview(
     overview = reverse("engagements:overview")
     office = page(language)
     sign_in(office, live_server, coordinator.email, PASSWORD, totp=True)
-    assert_at(office, live_server, reverse("coordinator-home"), language)
+    assert_at(office, live_server, reverse("engagements:coordinator-home"), language)
 
     counts = {
         f"{overview}#unmatched": "1",

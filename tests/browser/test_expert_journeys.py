@@ -97,8 +97,8 @@ def test_expert_journey_on_a_phone(
     tab = page(language)
 
     sign_in(tab, live_server, expert.user.email, PASSWORD)
-    assert_at(tab, live_server, reverse("expert-home"), language)
-    visit(tab, reverse("expert-home"))
+    assert_at(tab, live_server, reverse("engagements:expert-home"), language)
+    visit(tab, reverse("engagements:expert-home"))
     assert tab.locator("main h1").inner_text().endswith(expert.display_name)
 
     # Availability: Monday afternoon and Wednesday evening.
@@ -176,7 +176,7 @@ def test_expert_journey_on_a_phone(
     submit(tab, form_for("experts:photo-upload"))
     assert translated(language, "Your photo was saved.") in messages_text(tab)
     photo = tab.locator("main img.photo")
-    assert photo.get_attribute("src") == reverse("experts:photo", args=[expert.pk])
+    assert photo.get_attribute("src") == reverse("engagements:expert-photo", args=[expert.pk])
     assert photo.evaluate("img => img.complete && img.naturalWidth") > 0
     expert.refresh_from_db()
     assert expert.photo
@@ -230,7 +230,7 @@ def test_application_invitation_and_first_sign_in(
     # The coordinator accepts it.
     desk = page(language)
     sign_in(desk, live_server, coordinator.email, PASSWORD, totp=True)
-    assert_at(desk, live_server, reverse("coordinator-home"), language)
+    assert_at(desk, live_server, reverse("engagements:coordinator-home"), language)
     follow(desk, f"nav a[href='{reverse('experts:applications')}']")
     assert_at(desk, live_server, reverse("experts:applications"), language)
     follow(desk, f"a[href='{reverse('experts:application', args=[application.pk])}']")
@@ -262,7 +262,7 @@ def test_application_invitation_and_first_sign_in(
     assert newcomer.url == f"{live_server.url}{reverse('account_reset_password_from_key_done')}", newcomer.url
 
     sign_in(newcomer, live_server, applicant_email, NEW_PASSWORD)
-    assert_at(newcomer, live_server, reverse("expert-home"), language)
+    assert_at(newcomer, live_server, reverse("engagements:expert-home"), language)
     assert "Aava" in newcomer.locator("main h1").inner_text()
 
     # The link worked once.
@@ -292,8 +292,8 @@ def test_coordinator_registry_and_guardian_consent(
     tab = page(language)
 
     sign_in(tab, live_server, coordinator.email, PASSWORD, totp=True)
-    assert_at(tab, live_server, reverse("coordinator-home"), language)
-    visit(tab, reverse("coordinator-home"))
+    assert_at(tab, live_server, reverse("engagements:coordinator-home"), language)
+    visit(tab, reverse("engagements:coordinator-home"))
 
     expert_list = reverse("experts:expert-list")
     visit(tab, expert_list)

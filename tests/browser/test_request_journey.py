@@ -122,7 +122,7 @@ def test_request_from_draft_to_calendar(
     # 1. The unit member writes the request and sends it. ------------------------------------------
     desk = page(language)
     sign_in(desk, live_server, unit_member.email, PASSWORD)
-    assert_at(desk, live_server, reverse("unit-home"), language)
+    assert_at(desk, live_server, reverse("engagements:unit-home"), language)
     follow(desk, link_to("engagements:request-create"))
     assert_at(desk, live_server, reverse("engagements:request-create"), language)
 
@@ -171,7 +171,7 @@ def test_request_from_draft_to_calendar(
     # 2. The coordinator takes it into matching and offers it. --------------------------------------
     office = page(language)
     sign_in(office, live_server, coordinator.email, PASSWORD, totp=True)
-    assert_at(office, live_server, reverse("coordinator-home"), language)
+    assert_at(office, live_server, reverse("engagements:coordinator-home"), language)
     follow(office, f"nav {link_to('engagements:inbox')}")
     assert_at(office, live_server, reverse("engagements:inbox"), language)
     follow(office, link_to("engagements:coordinator-request", obj.pk))
@@ -208,7 +208,7 @@ def test_request_from_draft_to_calendar(
     # 3. The expert accepts on a phone. -------------------------------------------------------------
     phone = page(language)
     sign_in(phone, live_server, expert.user.email, PASSWORD)
-    assert_at(phone, live_server, reverse("expert-home"), language)
+    assert_at(phone, live_server, reverse("engagements:expert-home"), language)
     follow(phone, link_to("engagements:my-offers"))
     assert_at(phone, live_server, reverse("engagements:my-offers"), language)
     follow(phone, link_to("engagements:offer", assignment.pk))

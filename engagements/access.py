@@ -1,0 +1,95 @@
+"""Who may open which request, assignment and claim. Ownership is part of every query: an object
+outside the person's reach is simply not found (404); a signed-in person without the role gets 403."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+
+from engagements.models import Assignment, ExpenseClaim, Request
+from registry.access import coordinator_regions
+from registry.http import AuthenticatedHttpRequest
+from registry.models import Unit, User
+
+# Unit members ------------------------------------------------------------------------------------
+
+
+def unit_member_required(view: Any) -> Any:
+    """Unit members, including those whose membership waits for the coordinator's approval."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.unit_memberships.exists():
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def member_units(user: User) -> QuerySet[Unit]:
+    return Unit.objects.filter(memberships__user=user, memberships__approved_at__isnull=False)
+
+
+def units_for_new_request(user: User) -> QuerySet[Unit]:
+    # A worker whose membership still waits for approval may already ask; triage approves both
+    # (and a new unit they described). Units switched off otherwise are not offered.
+    return (
+        Unit.objects.filter(Q(is_active=True) | Q(memberships__approved_at__isnull=True), memberships__user=user)
+        .select_related("organisation")
+        .distinct()
+    )
+
+
+def get_request_for_member(request: AuthenticatedHttpRequest, pk: int) -> Request:
+    # Another unit's request simply does not exist for this user (404).
+    return get_object_or_404(
+        Request.objects.visible_to_unit_member(request.user).select_related("unit__organisation", "created_by"),
+        pk=pk,
+    )
+
+
+# Experts -----------------------------------------------------------------------------------------
+
+
+def get_assignment_for_expert(request: AuthenticatedHttpRequest, pk: int) -> Assignment:
+    # Ownership is part of the query: someone else's offer is simply not found (404).
+    return get_object_or_404(
+        Assignment.objects.select_related("request__unit__organisation", "role", "expert"),
+        pk=pk,
+        expert__user=request.user,
+    )
+
+
+# Coordinators ------------------------------------------------------------------------------------
+
+
+def get_request_for_coordinator(request: AuthenticatedHttpRequest, pk: int) -> Request:
+    # Outside the coordinator's regions a request does not exist (404).
+    return get_object_or_404(
+        Request.objects.in_regions(coordinator_regions(request)).select_related(
+            "unit__organisation", "unit__region", "unit__municipality", "created_by"
+        ),
+        pk=pk,
+    )
+
+
+def get_assignment_for_coordinator(request: AuthenticatedHttpRequest, pk: int) -> Assignment:
+    return get_object_or_404(
+        Assignment.objects.filter(request__in=Request.objects.in_regions(coordinator_regions(request))).select_related(
+            "request", "expert__user"
+        ),
+        pk=pk,
+    )
+
+
+def claims_for_coordinator(request: AuthenticatedHttpRequest) -> QuerySet[ExpenseClaim]:
+    return ExpenseClaim.objects.in_regions(coordinator_regions(request)).select_related(
+        "assignment__expert__user", "assignment__request__unit"
+    )

@@ -1,0 +1,85 @@
+"""Each role's home page: what needs the person's attention first, then the way on.
+
+The homes live here, in the top app, because they bring together the registry of experts and the
+request flow; the core only routes to them by URL name (registry.views.ROLE_HOMES).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from engagements.overview import coordinator_overview
+from engagements.statistics import suppress_small
+from experts.alerts import coordinator_alerts
+from experts.models import REQUIRED_PURPOSES, ExpertProfile
+from registry.access import coordinator_regions, manager_regions, role_required, scope_label
+from registry.http import AuthenticatedHttpRequest
+from registry.models import Organisation, Role, Unit
+
+
+@role_required(Role.EXPERT)
+@require_GET
+def expert_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    profile = ExpertProfile.objects.select_related("home_region").get(user=request.user)
+    states = profile.consent_states()
+    context = {
+        "profile": profile,
+        "consent_current": all(states[p].is_current for p in REQUIRED_PURPOSES),
+        "needs_renewal": any(states[p].status in ("renew", "expired") for p in REQUIRED_PURPOSES),
+        "needs_guardian": profile.is_minor() and profile.guardian_consent() is None,
+    }
+    return render(request, "engagements/expert/home.html", context)
+
+
+@role_required(Role.UNIT)
+@require_GET
+def unit_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    memberships = request.user.unit_memberships.select_related(
+        "unit__organisation", "unit__region", "unit__municipality"
+    ).order_by("unit__name")
+    return render(request, "engagements/unit/home.html", {"memberships": memberships})
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def coordinator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    regions = coordinator_regions(request)
+    units = Unit.objects.in_regions(regions)
+    experts = ExpertProfile.objects.not_erased().in_regions(regions)
+    counts = experts.aggregate(
+        applicants=Count("pk", filter=Q(status=ExpertProfile.Status.APPLICANT)),
+        active=Count("pk", filter=Q(status=ExpertProfile.Status.ACTIVE)),
+        paused=Count("pk", filter=Q(status=ExpertProfile.Status.PAUSED)),
+    )
+    context = {
+        "scope": scope_label(regions),
+        "alerts": coordinator_alerts(regions),
+        "sections": coordinator_overview(regions, items=False),
+        "counts": counts,
+        "unit_count": units.count(),
+        "organisation_count": Organisation.objects.filter(units__in=units).distinct().count(),
+    }
+    return render(request, "engagements/coordinator/home.html", context)
+
+
+@role_required(Role.MANAGER)
+@require_GET
+def manager_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    regions = manager_regions(request)
+    experts = ExpertProfile.objects.filter(status=ExpertProfile.Status.ACTIVE)
+    if regions is not None:
+        experts = experts.filter(home_region__in=regions)
+    by_kind = dict(experts.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))
+    rows = [(label, suppress_small(by_kind.get(value, 0))) for value, label in ExpertProfile.Kind.choices]
+    units_by_sector = dict(
+        Unit.objects.in_regions(regions).filter(is_active=True).values_list("sector").annotate(n=Count("pk"))
+    )
+    sector_rows = [(label, units_by_sector.get(value, 0)) for value, label in Unit.Sector.choices]
+    return render(
+        request,
+        "engagements/manager/home.html",
+        {"scope": scope_label(regions), "expert_rows": rows, "sector_rows": sector_rows},
+    )
