@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,14 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from engagements import notifications
 from engagements.access import get_assignment_for_expert, get_request_for_member, unit_member_required
 from engagements.forms import ExpenseClaimForm, ExpertFeedbackForm, ImpactNoteForm, UnitFeedbackForm
 from engagements.models import (
     Assignment,
-    Debrief,
     ExpenseClaim,
     ImpactNote,
+    InvalidTransition,
     KilometreRate,
     Request,
     UnitFeedback,
@@ -45,13 +43,12 @@ def unit_feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("engagements:unit-request", pk=obj.pk)
     form = UnitFeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            feedback = form.save(commit=False)
-            feedback.request = obj
-            feedback.given_by = request.user
-            feedback.save()
-            obj.close_if_done()
-        messages.success(request, _("Thank you for your feedback."))
+        try:
+            obj.give_unit_feedback(form.save(commit=False), by=request.user)
+        except InvalidTransition as exc:
+            messages.info(request, str(exc))
+        else:
+            messages.success(request, _("Thank you for your feedback."))
         return redirect("engagements:unit-request", pk=obj.pk)
     return render(
         request, "engagements/unit/feedback.html", {"obj": obj, "form": form}, status=400 if form.errors else 200
@@ -67,14 +64,12 @@ def impact_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("engagements:unit-request", pk=obj.pk)
     form = ImpactNoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            note = form.save(commit=False)
-            note.request = obj
-            note.written_by = request.user
-            note.save()
-            notifications.impact_note_written(obj)
-            obj.close_if_done()
-        messages.success(request, _("Thank you! The experts who took part will hear what happened next."))
+        try:
+            obj.write_impact_note(form.save(commit=False), by=request.user)
+        except InvalidTransition as exc:
+            messages.info(request, str(exc))
+        else:
+            messages.success(request, _("Thank you! The experts who took part will hear what happened next."))
         return redirect("engagements:unit-request", pk=obj.pk)
     return render(
         request, "engagements/unit/impact.html", {"obj": obj, "form": form}, status=400 if form.errors else 200
@@ -93,18 +88,12 @@ def expert_feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("engagements:history")
     form = ExpertFeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            feedback = form.save(commit=False)
-            feedback.assignment = assignment
-            feedback.save()
-            if feedback.needs_follow_up():
-                Debrief.objects.create(
-                    assignment=assignment,
-                    reason=Debrief.Reason.REQUESTED if feedback.wants_debrief else Debrief.Reason.LOW_SCORE,
-                )
-                notifications.debrief_requested(assignment)
-            assignment.request.close_if_done()
-        messages.success(request, _("Thank you. Only the coordinators read your feedback."))
+        try:
+            assignment.give_feedback(form.save(commit=False), by=request.user)
+        except InvalidTransition as exc:
+            messages.info(request, str(exc))
+        else:
+            messages.success(request, _("Thank you. Only the coordinators read your feedback."))
         return redirect("engagements:history")
     return render(
         request,

@@ -8,7 +8,7 @@ import django_filters
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Case, DateTimeField, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Cast, Coalesce
 from django.http import HttpResponse
@@ -25,19 +25,18 @@ from engagements.forms import AttendanceForm, DebriefForm, InviteForm, OfferForm
 from engagements.invitations import invite_unit_member
 from engagements.matching import evaluate, load_experts
 from engagements.models import (
-    Assignment,
     Debrief,
     ExpenseClaim,
     InvalidTransition,
     Request,
     RequestType,
-    fee_for_assignment,
 )
 from engagements.overview import coordinator_overview
-from engagements.payments import mark_paid, payments_csv, unpaid_payments
+from engagements.payments import CSV_COLUMNS, mark_paid, payments_rows, unpaid_payments
 from experts.alerts import coordinator_alerts
-from experts.models import EngagementRole, ExpertProfile
+from experts.models import ExpertProfile
 from registry.access import coordinator_regions, role_required
+from registry.csvexport import csv_response
 from registry.files import private_file_response
 from registry.http import AuthenticatedHttpRequest
 from registry.models import Region, Role, Unit
@@ -238,23 +237,15 @@ def make_offers(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _matching_page(request, obj, form, status=400)
     by_pk = {str(c.expert.pk): c.expert for c in candidates}
-    role = EngagementRole.objects.filter(code=obj.role_code).first() or EngagementRole.objects.first()
-    from engagements import notifications
-
     try:
-        with transaction.atomic():
-            for expert_pk in form.cleaned_data["experts"]:
-                assignment = Assignment(
-                    request=obj,
-                    expert=by_pk[expert_pk],
-                    role=role,
-                    offered_by=request.user,
-                    offer_expires_at=form.cleaned_data["answer_by"],
-                )
-                assignment.fee_proposed = fee_for_assignment(assignment, timezone.localdate())
-                assignment.save()
-                notifications.offer_made(assignment)
-            obj.refresh_status_from_assignments()
+        obj.make_offers(
+            [by_pk[pk] for pk in form.cleaned_data["experts"]],
+            by=request.user,
+            answer_by=form.cleaned_data["answer_by"],
+        )
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+        return redirect("engagements:coordinator-request", pk=obj.pk)
     except IntegrityError:
         messages.error(request, _("One of the experts already has an offer for this request."))
         return redirect("engagements:matching", pk=obj.pk)
@@ -350,9 +341,7 @@ def record_debrief(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = DebriefForm(request.POST, instance=debrief, prefix=f"d{debrief.pk}")
     if not form.is_valid():
         return _debriefs_page(request, debrief, form)
-    debrief = form.save(commit=False)
-    debrief.recorded_by = request.user
-    debrief.save()
+    form.save(commit=False).record(by=request.user)
     messages.success(request, _("The debrief was recorded."))
     return redirect("engagements:debriefs")
 
@@ -411,10 +400,8 @@ def payments(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 @require_GET
 def payments_export(request: AuthenticatedHttpRequest) -> HttpResponse:
-    body = payments_csv(unpaid_payments(coordinator_regions(request)))
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="payments-{timezone.localdate().isoformat()}.csv"'
-    return response
+    rows = payments_rows(unpaid_payments(coordinator_regions(request)))
+    return csv_response(f"payments-{timezone.localdate().isoformat()}.csv", CSV_COLUMNS, rows)
 
 
 @role_required(Role.COORDINATOR)

@@ -65,6 +65,37 @@ class RequestQuerySet(models.QuerySet["Request"]):
             visible |= Q(pk__in=scoped.values("pk"))
         return self.filter(visible)
 
+    def unmatched(self) -> RequestQuerySet:
+        return self.filter(status__in=[Request.Status.SUBMITTED, Request.Status.MATCHING])
+
+    def awaiting_attendance(self, now: dt.datetime) -> RequestQuerySet:
+        """Confirmed engagements that are over: the coordinator marks who attended."""
+        return self.filter(status=Request.Status.CONFIRMED, ends_at__lte=now)
+
+    def short_of_experts(self, now: dt.datetime, within: dt.timedelta) -> RequestQuerySet:
+        """Starting soon and still without every expert confirmed."""
+        return (
+            self.filter(
+                status__in=[Request.Status.MATCHING, Request.Status.OFFERED],
+                starts_at__gte=now,
+                starts_at__lt=now + within,
+            )
+            .annotate(confirmed=models.Count("assignments", filter=Q(assignments__status=Assignment.Status.CONFIRMED)))
+            .filter(confirmed__lt=models.F("experts_needed"))
+        )
+
+    def feedback_overdue(self, now: dt.datetime) -> RequestQuerySet:
+        """Completed a reminder interval ago, and the unit has not given feedback."""
+        interval = dt.timedelta(days=settings.FOLLOW_UP_INTERVAL_DAYS)
+        return self.filter(
+            status=Request.Status.COMPLETED, completed_at__lte=now - interval, unit_feedback__isnull=True
+        )
+
+    def impact_overdue(self, now: dt.datetime) -> RequestQuerySet:
+        """The impact note was due (IMPACT_NOTE_WEEKS after the engagement) and has not come."""
+        due_before = now - dt.timedelta(weeks=settings.IMPACT_NOTE_WEEKS)
+        return self.filter(status=Request.Status.COMPLETED, ends_at__lte=due_before, impact_note__isnull=True)
+
     def needs_action(self, now: dt.datetime | None = None) -> RequestQuerySet:
         """What a coordinator should act on: new requests, requests still short of experts, and
         confirmed ones whose time has passed (attendance to mark)."""
@@ -72,6 +103,13 @@ class RequestQuerySet(models.QuerySet["Request"]):
         waiting = Q(status__in=[Request.Status.SUBMITTED, Request.Status.MATCHING, Request.Status.OFFERED])
         ended = Q(status=Request.Status.CONFIRMED, ends_at__lte=now)
         return self.filter(waiting | ended)
+
+
+def follow_up_due(start: dt.datetime, sent: int, now: dt.datetime) -> bool:
+    """Reminders after the engagement: the next message (number `sent` + 1) is due `sent` intervals
+    after the start, and there are at most FOLLOW_UP_MESSAGES of each kind."""
+    interval = dt.timedelta(days=settings.FOLLOW_UP_INTERVAL_DAYS)
+    return sent < settings.FOLLOW_UP_MESSAGES and now >= start + sent * interval
 
 
 class Request(models.Model):
@@ -240,6 +278,97 @@ class Request(models.Model):
         if not ImpactNote.objects.filter(request=self).exists():
             missing.append("impact_note")
         return missing
+
+    def impact_reminders_start(self) -> dt.datetime | None:
+        due = self.impact_due()
+        return timezone.make_aware(dt.datetime.combine(due, dt.time(9))) if due else None
+
+    def time_ran_out(self, now: dt.datetime) -> bool:
+        """Both the feedback and the impact note have had all their messages and one more interval."""
+        wait = settings.FOLLOW_UP_MESSAGES * dt.timedelta(days=settings.FOLLOW_UP_INTERVAL_DAYS)
+        impact_start = self.impact_reminders_start()
+        feedback_over = self.completed_at is not None and now >= self.completed_at + wait
+        return feedback_over and impact_start is not None and now >= impact_start + wait
+
+    @transaction.atomic
+    def follow_up(self, now: dt.datetime) -> list[str]:
+        """One pass of the after-engagement follow-up for a completed request: close it when all is
+        in, remind the unit of its feedback and impact note when due, close it when time ran out.
+        Returns what was done ("closed", "unit", "impact")."""
+        row = Request.objects.select_for_update().get(pk=self.pk)
+        if row.status != self.Status.COMPLETED:
+            return []
+        if row.close_if_done():
+            return ["closed"]
+        done = []
+        # The request at completion was message 1.
+        if (
+            not UnitFeedback.objects.filter(request=row).exists()
+            and row.completed_at
+            and follow_up_due(row.completed_at, row.feedback_reminders + 1, now)
+        ):
+            row.feedback_reminders += 1
+            row.save(update_fields=["feedback_reminders"])
+            notifications.unit_feedback_reminder(row)
+            done.append("unit")
+        impact_start = row.impact_reminders_start()
+        if (
+            impact_start
+            and not ImpactNote.objects.filter(request=row).exists()
+            and follow_up_due(impact_start, row.impact_reminders, now)
+        ):
+            row.impact_reminders += 1
+            row.save(update_fields=["impact_reminders"])
+            notifications.impact_note_requested(row)
+            done.append("impact")
+        if row.time_ran_out(now):
+            row.close_because_time_ran_out()
+            done.append("closed")
+        return done
+
+    @transaction.atomic
+    def give_unit_feedback(self, feedback: UnitFeedback, *, by: Any) -> None:
+        """The unit's feedback on a completed request; once only."""
+        row = Request.objects.select_for_update().get(pk=self.pk)
+        if row.status != self.Status.COMPLETED or UnitFeedback.objects.filter(request=row).exists():
+            raise InvalidTransition(_("Feedback cannot be given for this request now."))
+        feedback.request = row
+        feedback.given_by = by
+        feedback.save()
+        row.close_if_done()
+        self.refresh_from_db()
+
+    @transaction.atomic
+    def write_impact_note(self, note: ImpactNote, *, by: Any) -> None:
+        """ "What happened next": once only, and every expert who took part hears of it."""
+        row = Request.objects.select_for_update().get(pk=self.pk)
+        if row.status != self.Status.COMPLETED or ImpactNote.objects.filter(request=row).exists():
+            raise InvalidTransition(_("The impact note cannot be written for this request now."))
+        note.request = row
+        note.written_by = by
+        note.save()
+        notifications.impact_note_written(row)
+        row.close_if_done()
+        self.refresh_from_db()
+
+    @transaction.atomic
+    def make_offers(self, experts: list[ExpertProfile], *, by: Any, answer_by: dt.datetime) -> list[Assignment]:
+        """Offer the request to the chosen experts, each with the fee the schedule proposes today.
+        A second live offer to the same expert is refused by the database (IntegrityError)."""
+        row = Request.objects.select_for_update().get(pk=self.pk)
+        if row.status not in (self.Status.MATCHING, self.Status.OFFERED, self.Status.CONFIRMED):
+            raise InvalidTransition(_("Offers can be made only for a request in matching."))
+        role = EngagementRole.objects.filter(code=row.role_code).first() or EngagementRole.objects.first()
+        made = []
+        for expert in experts:
+            assignment = Assignment(request=row, expert=expert, role=role, offered_by=by, offer_expires_at=answer_by)
+            assignment.fee_proposed = fee_for_assignment(assignment, timezone.localdate())
+            assignment.save()
+            notifications.offer_made(assignment)
+            made.append(assignment)
+        row.refresh_status_from_assignments()
+        self.refresh_from_db()
+        return made
 
     def close_if_done(self) -> bool:
         if self.status != self.Status.COMPLETED or self.missing_after_engagement():
@@ -479,6 +608,38 @@ class Assignment(models.Model):
         self.refresh_from_db()
 
     @transaction.atomic
+    def give_feedback(self, feedback: ExpertFeedback, *, by: Any) -> None:
+        """The expert's own feedback (coordinators read it, units never); a low score or a wish for
+        a debrief opens a debrief for the coordinator."""
+        row = Assignment.objects.select_for_update().select_related("request").get(pk=self.pk)
+        if row.status != self.Status.ATTENDED or ExpertFeedback.objects.filter(assignment=row).exists():
+            raise InvalidTransition(_("Feedback cannot be given for this engagement now."))
+        feedback.assignment = row
+        feedback.save()
+        if feedback.needs_follow_up():
+            Debrief.objects.create(
+                assignment=row,
+                reason=Debrief.Reason.REQUESTED if feedback.wants_debrief else Debrief.Reason.LOW_SCORE,
+            )
+            notifications.debrief_requested(row)
+        row.request.close_if_done()
+
+    @transaction.atomic
+    def remind_feedback_if_due(self, now: dt.datetime) -> bool:
+        row = Assignment.objects.select_for_update().get(pk=self.pk)
+        if (
+            row.status != self.Status.ATTENDED
+            or row.attendance_marked_at is None
+            or ExpertFeedback.objects.filter(assignment=row).exists()
+            or not follow_up_due(row.attendance_marked_at, row.feedback_reminders + 1, now)
+        ):
+            return False
+        row.feedback_reminders += 1
+        row.save(update_fields=["feedback_reminders", "updated_at"])
+        notifications.expert_feedback_requested(row)
+        return True
+
+    @transaction.atomic
     def mark_attendance(self, *, attended: bool, by: Any) -> None:
         if self.status != self.Status.CONFIRMED:
             raise InvalidTransition(_("Attendance can be marked only for a confirmed expert."))
@@ -627,6 +788,13 @@ class Debrief(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment}"
+
+    def record(self, *, by: Any) -> None:
+        """Saves the debrief as held (its date and note come from the coordinator's form)."""
+        if self.held_on is None:
+            raise InvalidTransition(_("Give the date the debrief was held."))
+        self.recorded_by = by
+        self.save()
 
 
 class ImpactNote(models.Model):

@@ -6,8 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from engagements.models import Assignment, Debrief, Request
@@ -30,14 +29,9 @@ def coordinator_overview(regions: Any, now: dt.datetime | None = None, *, items:
 
     now = now or timezone.now()
     requests = Request.objects.in_regions(regions).select_related("unit")
-    interval = dt.timedelta(days=settings.FOLLOW_UP_INTERVAL_DAYS)
-    impact_overdue_before = now - dt.timedelta(weeks=settings.IMPACT_NOTE_WEEKS)
     return {
         "unmatched": _section(
-            "unmatched",
-            requests.filter(status__in=[Request.Status.SUBMITTED, Request.Status.MATCHING]).order_by(
-                F("starts_at").asc(nulls_last=True), "deadline", "pk"
-            ),
+            "unmatched", requests.unmatched().order_by(F("starts_at").asc(nulls_last=True), "deadline", "pk")
         ),
         "expiring_offers": _section(
             "expiring_offers",
@@ -47,32 +41,11 @@ def coordinator_overview(regions: Any, now: dt.datetime | None = None, *, items:
             .order_by("offer_expires_at"),
         ),
         "short_of_experts": _section(
-            "short_of_experts",
-            requests.filter(
-                status__in=[Request.Status.MATCHING, Request.Status.OFFERED],
-                starts_at__gte=now,
-                starts_at__lt=now + dt.timedelta(days=7),
-            )
-            .annotate(confirmed=Count("assignments", filter=Q(assignments__status=Assignment.Status.CONFIRMED)))
-            .filter(confirmed__lt=F("experts_needed"))
-            .order_by("starts_at"),
+            "short_of_experts", requests.short_of_experts(now, dt.timedelta(days=7)).order_by("starts_at")
         ),
-        "attendance": _section(
-            "attendance",
-            requests.filter(status=Request.Status.CONFIRMED, ends_at__lte=now).order_by("ends_at"),
-        ),
-        "feedback_overdue": _section(
-            "feedback_overdue",
-            requests.filter(
-                status=Request.Status.COMPLETED, completed_at__lte=now - interval, unit_feedback__isnull=True
-            ).order_by("completed_at"),
-        ),
-        "impact_overdue": _section(
-            "impact_overdue",
-            requests.filter(
-                status=Request.Status.COMPLETED, ends_at__lte=impact_overdue_before, impact_note__isnull=True
-            ).order_by("ends_at"),
-        ),
+        "attendance": _section("attendance", requests.awaiting_attendance(now).order_by("ends_at")),
+        "feedback_overdue": _section("feedback_overdue", requests.feedback_overdue(now).order_by("completed_at")),
+        "impact_overdue": _section("impact_overdue", requests.impact_overdue(now).order_by("ends_at")),
         "debriefs": _section(
             "debriefs",
             Debrief.objects.in_regions(regions).open().select_related("assignment__expert", "assignment__request"),

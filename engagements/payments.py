@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -92,32 +90,22 @@ def _claim_details(claim: ExpenseClaim) -> str:
     return ", ".join(parts)
 
 
-def _safe(value: str) -> str:
-    # Spreadsheets run cells that start with these as formulas (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def payments_csv(rows: list[Payment]) -> str:
-    """Semicolon-separated, every field quoted, ISO dates and decimal commas: opens as numbers in a
-    Finnish spreadsheet, and a comma inside a text never splits a column."""
-    output = io.StringIO()
-    writer = csv.writer(output, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        writer.writerow(
-            [
-                row.id,
-                row.kind,
-                _safe(row.payee),
-                _safe(row.payee_email),
-                row.engagement_date.isoformat() if row.engagement_date else "",
-                _safe(row.engagement),
-                _safe(row.unit),
-                _safe(row.details),
-                f"{row.amount:.2f}".replace(".", ","),
-            ]
-        )
-    return output.getvalue()
+def payments_rows(rows: list[Payment]) -> list[list[str]]:
+    """ISO dates and decimal commas: amounts open as numbers in a Finnish spreadsheet."""
+    return [
+        [
+            row.id,
+            row.kind,
+            row.payee,
+            row.payee_email,
+            row.engagement_date.isoformat() if row.engagement_date else "",
+            row.engagement,
+            row.unit,
+            row.details,
+            f"{row.amount:.2f}".replace(".", ","),
+        ]
+        for row in rows
+    ]
 
 
 @transaction.atomic

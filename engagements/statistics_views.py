@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from django import forms
@@ -19,6 +17,7 @@ from engagements.charts import bar_chart, line_chart
 from engagements.models import RequestType
 from engagements.statistics import Dashboard, Period, Scope, dashboard, term_period, year_period
 from registry.access import role_required
+from registry.csvexport import csv_response
 from registry.http import AuthenticatedHttpRequest
 from registry.models import Region, Role, StaffRole, Unit, regions_in_scope
 
@@ -143,11 +142,5 @@ def statistics_csv(request: AuthenticatedHttpRequest, table: str) -> HttpRespons
     found = next((t for t in data.tables if t.key == table), None)
     if found is None:
         raise Http404
-    output = io.StringIO()
-    writer = csv.writer(output, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow([str(column) for column in found.columns])
-    writer.writerows(found.display_rows())
-    response = HttpResponse(output.getvalue(), content_type="text/csv; charset=utf-8")
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="{table}-{stamp}.csv"'
-    return response
+    return csv_response(f"{table}-{stamp}.csv", [str(column) for column in found.columns], found.display_rows())

@@ -221,17 +221,11 @@ def join(request: HttpRequest) -> HttpResponse:
             with transaction.atomic():
                 unit = data["unit"]
                 if unit is None:
-                    # The missing unit waits inactive until the coordinator approves it in triage.
-                    municipality = data["new_unit_municipality"]
-                    unit, _created = Unit.objects.get_or_create(
+                    unit = Unit.objects.get_or_create_pending(
                         organisation=data["new_organisation"],
-                        name=data["new_unit_name"].strip(),
-                        defaults={
-                            "sector": data["new_unit_sector"],
-                            "region": municipality.region,
-                            "municipality": municipality,
-                            "is_active": False,
-                        },
+                        name=data["new_unit_name"],
+                        sector=data["new_unit_sector"],
+                        municipality=data["new_unit_municipality"],
                     )
                 existing = User.objects.filter(email__iexact=data["email"]).first()
                 if existing is not None:

@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_filters.views import FilterView
 
+from experts.access import get_application_for_coordinator, get_expert_for_coordinator
 from experts.filters import ExpertFilter
 from experts.forms import (
     ApplicationNoteForm,
@@ -24,27 +25,9 @@ from experts.forms import (
     TrainingsForm,
 )
 from experts.models import Application, ConsentPurpose, ExpertProfile, InvalidTransition
-from registry.access import role_required
+from registry.access import coordinator_regions, role_required
 from registry.http import AuthenticatedHttpRequest
-from registry.models import AuditEvent, Role, StaffRole, regions_in_scope
-
-
-def _scope(request: AuthenticatedHttpRequest) -> Any:
-    return regions_in_scope(request.user, StaffRole.Kind.COORDINATOR)
-
-
-def _get_application_for_coordinator(request: AuthenticatedHttpRequest, pk: int) -> Application:
-    # Outside the coordinator's regions an application simply does not exist (404).
-    return get_object_or_404(
-        Application.objects.in_regions(_scope(request)).select_related("region", "decided_by"), pk=pk
-    )
-
-
-def _get_expert_for_coordinator(request: AuthenticatedHttpRequest, pk: int) -> ExpertProfile:
-    return get_object_or_404(
-        ExpertProfile.objects.not_erased().in_regions(_scope(request)).select_related("user", "home_region"), pk=pk
-    )
-
+from registry.models import AuditEvent, Role
 
 # Applications ----------------------------------------------------------------------------------
 
@@ -52,7 +35,7 @@ def _get_expert_for_coordinator(request: AuthenticatedHttpRequest, pk: int) -> E
 @role_required(Role.COORDINATOR)
 @require_GET
 def applications(request: AuthenticatedHttpRequest) -> HttpResponse:
-    scoped = Application.objects.in_regions(_scope(request)).select_related("region")
+    scoped = Application.objects.in_regions(coordinator_regions(request)).select_related("region")
     context = {
         "waiting": scoped.waiting().order_by("created_at"),
         "decided": scoped.exclude(status=Application.Status.NEW).order_by("-decided_at")[:20],
@@ -76,7 +59,7 @@ def _application_page(
 @role_required(Role.COORDINATOR)
 @require_GET
 def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    application = _get_application_for_coordinator(request, pk)
+    application = get_application_for_coordinator(request, pk)
     AuditEvent.record(request.user, AuditEvent.Action.VIEW, application)
     return _application_page(request, application)
 
@@ -84,7 +67,7 @@ def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @role_required(Role.COORDINATOR)
 @require_POST
 def application_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    application = _get_application_for_coordinator(request, pk)
+    application = get_application_for_coordinator(request, pk)
     form = ApplicationNoteForm(request.POST, instance=application)
     if not form.is_valid():
         return _application_page(request, application, 400, note_form=form)
@@ -96,7 +79,7 @@ def application_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @role_required(Role.COORDINATOR)
 @require_POST
 def application_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    application = _get_application_for_coordinator(request, pk)
+    application = get_application_for_coordinator(request, pk)
     try:
         with transaction.atomic():
             application.accept(by=request.user)
@@ -111,7 +94,7 @@ def application_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @role_required(Role.COORDINATOR)
 @require_POST
 def application_reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    application = _get_application_for_coordinator(request, pk)
+    application = get_application_for_coordinator(request, pk)
     form = RejectApplicationForm(request.POST)
     if not form.is_valid():
         return _application_page(request, application, 400, reject_form=form)
@@ -140,7 +123,7 @@ class ExpertListView(FilterView):
         minors = ExpertProfile.objects.minors().filter(pk=OuterRef("pk"))
         return (
             ExpertProfile.objects.not_erased()
-            .in_regions(_scope(self.request))  # type: ignore[arg-type]
+            .in_regions(coordinator_regions(self.request))  # type: ignore[arg-type]
             .select_related("home_region")
             .annotate(consent_ok=Exists(current), minor=Exists(minors))
             .order_by("display_name", "pk")
@@ -188,7 +171,7 @@ def _expert_page(
 @role_required(Role.COORDINATOR)
 @require_GET
 def expert_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    expert = _get_expert_for_coordinator(request, pk)
+    expert = get_expert_for_coordinator(request, pk)
     AuditEvent.record(request.user, AuditEvent.Action.VIEW, expert)
     return _expert_page(request, expert)
 
@@ -196,7 +179,7 @@ def expert_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 @require_POST
 def guardian_consent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    expert = _get_expert_for_coordinator(request, pk)
+    expert = get_expert_for_coordinator(request, pk)
     form = GuardianConsentForm(request.POST)
     if not form.is_valid():
         return _expert_page(request, expert, 400, guardian_form=form)
@@ -216,7 +199,7 @@ def guardian_consent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @role_required(Role.COORDINATOR)
 @require_POST
 def expert_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    expert = _get_expert_for_coordinator(request, pk)
+    expert = get_expert_for_coordinator(request, pk)
     form = ExpertStatusForm(request.POST)
     if not form.is_valid():
         return _expert_page(request, expert, 400, status_form=form)
@@ -230,7 +213,7 @@ def expert_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 @require_POST
 def expert_trainings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    expert = _get_expert_for_coordinator(request, pk)
+    expert = get_expert_for_coordinator(request, pk)
     form = TrainingsForm(request.POST, instance=expert)
     if not form.is_valid():
         return _expert_page(request, expert, 400, trainings_form=form)
@@ -243,7 +226,7 @@ def expert_trainings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @role_required(Role.COORDINATOR)
 @require_POST
 def expert_notes(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    expert = _get_expert_for_coordinator(request, pk)
+    expert = get_expert_for_coordinator(request, pk)
     form = CoordinatorNotesForm(request.POST, instance=expert)
     if not form.is_valid():
         return _expert_page(request, expert, 400, notes_form=form)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from experts.access import get_own_profile
 from experts.export import export_data, readable_export
 from experts.forms import (
     ApplicationForm,
@@ -31,12 +32,6 @@ from experts.notify import notify_coordinators
 from registry.access import role_required
 from registry.http import AuthenticatedHttpRequest
 from registry.models import AuditEvent, Role
-
-
-def _get_own_profile(request: AuthenticatedHttpRequest) -> ExpertProfile:
-    # The signed-in expert's own profile, and nobody else's.
-    return get_object_or_404(ExpertProfile.objects.select_related("home_region", "user"), user=request.user)
-
 
 # Public application ---------------------------------------------------------------------------
 
@@ -74,7 +69,7 @@ def apply_thanks(request: HttpRequest) -> HttpResponse:
 @role_required(Role.EXPERT)
 @require_http_methods(["GET", "POST"])
 def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
-    expert = _get_own_profile(request)
+    expert = get_own_profile(request)
     form = ProfileForm(request.POST or None, instance=expert)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -88,7 +83,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.EXPERT)
 @require_POST
 def photo_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
-    expert = _get_own_profile(request)
+    expert = get_own_profile(request)
     form = PhotoForm(request.POST, request.FILES)
     if not form.is_valid():
         context = {"form": ProfileForm(instance=expert), "expert": expert, "photo_form": form}
@@ -105,7 +100,7 @@ def photo_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.EXPERT)
 @require_POST
 def photo_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
-    expert = _get_own_profile(request)
+    expert = get_own_profile(request)
     if expert.photo:
         expert.photo.delete(save=True)
         AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, "photo removed")
@@ -125,7 +120,7 @@ def _purpose_or_404(purpose: str) -> str:
 @role_required(Role.EXPERT)
 @require_GET
 def consents(request: AuthenticatedHttpRequest) -> HttpResponse:
-    expert = _get_own_profile(request)
+    expert = get_own_profile(request)
     states = expert.consent_states()
     # Ascending versions: the newest valid text of each purpose wins.
     texts = {}
@@ -146,7 +141,7 @@ def consents(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.EXPERT)
 @require_POST
 def consent_give(request: AuthenticatedHttpRequest, purpose: str) -> HttpResponse:
-    expert = _get_own_profile(request)
+    expert = get_own_profile(request)
     _purpose_or_404(purpose)
     try:
         expert.give_consent(purpose, by_user=request.user)
@@ -160,7 +155,7 @@ def consent_give(request: AuthenticatedHttpRequest, purpose: str) -> HttpRespons
 @role_required(Role.EXPERT)
 @require_http_methods(["GET", "POST"])
 def consent_withdraw(request: AuthenticatedHttpRequest, purpose: str) -> HttpResponse:
-    expert = _get_own_profile(request)
+    expert = get_own_profile(request)
     purpose = _purpose_or_404(purpose)
     needs_confirmation = purpose == ConsentPurpose.REGISTRY
     form = ConfirmForm(request.POST if request.method == "POST" else None)
@@ -189,7 +184,7 @@ def consent_withdraw(request: AuthenticatedHttpRequest, purpose: str) -> HttpRes
 @role_required(Role.EXPERT)
 @require_http_methods(["GET", "POST"])
 def availability(request: AuthenticatedHttpRequest) -> HttpResponse:
-    expert = _get_own_profile(request)
+    expert = get_own_profile(request)
     form = AvailabilityForm(request.POST or None, instance=expert)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -208,7 +203,7 @@ def _availability_page(
 @role_required(Role.EXPERT)
 @require_POST
 def away_add(request: AuthenticatedHttpRequest) -> HttpResponse:
-    expert = _get_own_profile(request)
+    expert = get_own_profile(request)
     form = AwayForm(request.POST)
     if not form.is_valid():
         return _availability_page(request, expert, AvailabilityForm(instance=expert), form, status=400)
@@ -234,14 +229,14 @@ def away_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.EXPERT)
 @require_GET
 def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "experts/my_data.html", {"expert": _get_own_profile(request)})
+    return render(request, "experts/my_data.html", {"expert": get_own_profile(request)})
 
 
 @role_required(Role.EXPERT)
 @require_GET
 @never_cache
 def export_json(request: AuthenticatedHttpRequest) -> HttpResponse:
-    expert = _get_own_profile(request)
+    expert = get_own_profile(request)
     AuditEvent.record(request.user, AuditEvent.Action.EXPORT, expert, "JSON export by the expert")
     body = json.dumps(export_data(expert), ensure_ascii=False, indent=2, default=str)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
@@ -253,7 +248,7 @@ def export_json(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 @never_cache
 def export_html(request: AuthenticatedHttpRequest) -> HttpResponse:
-    expert = _get_own_profile(request)
+    expert = get_own_profile(request)
     AuditEvent.record(request.user, AuditEvent.Action.EXPORT, expert, "readable export by the expert")
     return render(request, "experts/export.html", {"sections": readable_export(export_data(expert))})
 
@@ -261,7 +256,7 @@ def export_html(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.EXPERT)
 @require_http_methods(["GET", "POST"])
 def erase(request: AuthenticatedHttpRequest) -> HttpResponse:
-    expert = _get_own_profile(request)
+    expert = get_own_profile(request)
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not form.is_valid():

@@ -168,6 +168,23 @@ class UnitQuerySet(models.QuerySet["Unit"]):
         """Units in the given regions; None means the whole area."""
         return self if regions is None else self.filter(region__in=regions)
 
+    def get_or_create_pending(
+        self, *, organisation: Organisation, name: str, sector: str, municipality: Municipality
+    ) -> Unit:
+        """A unit a new worker says is missing: it waits switched off until a coordinator approves
+        it while triaging the worker's first request (a unit switched off on purpose stays off)."""
+        unit, _created = self.get_or_create(
+            organisation=organisation,
+            name=name.strip(),
+            defaults={
+                "sector": sector,
+                "region": municipality.region,
+                "municipality": municipality,
+                "is_active": False,
+            },
+        )
+        return unit
+
 
 class Unit(models.Model):
     class Sector(models.TextChoices):
