@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from registry.access import ACTIVE_ROLE_SESSION_KEY, active_role
+from registry.demo import DEMO_PASSWORD
 from registry.forms import RoleSwitchForm
 from registry.http import AuthenticatedHttpRequest
 from registry.models import Role
@@ -29,7 +30,7 @@ ROLE_HOMES = {
 
 @require_GET
 def front(request: HttpRequest) -> HttpResponse:
-    return render(request, "registry/front.html", {"demo_password": "demo-Kokemus-2026" if settings.DEMO_MODE else ""})
+    return render(request, "registry/front.html", {"demo_password": DEMO_PASSWORD if settings.DEMO_MODE else ""})
 
 
 @require_GET

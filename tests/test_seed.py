@@ -11,7 +11,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
 from experts.models import ExpertProfile
-from registry.management.commands.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from registry.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from registry.models import Municipality, Organisation, Region, Role, StaffRole, Unit, UnitMembership, User
 from tests.conftest import totp_code
 
