@@ -1,4 +1,4 @@
-"""Matching (DESIGN.md §5): who may be offered a request, who fits best, and why.
+"""Matching (docs/design.md, "Matching"): who may be offered a request, who fits best, and why.
 
 `rank_experts(request)` returns the candidates best first, each with the reasons for its score;
 `evaluate(request)` also returns the excluded experts with the reason for each exclusion. The

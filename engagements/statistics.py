@@ -1,4 +1,4 @@
-"""Engagement statistics for managers (DESIGN.md §6), computed with database aggregates.
+"""Engagement statistics for managers (docs/design.md, "Statistics"), computed with database aggregates.
 
 Every figure is a fixed number of queries whatever the amount of data: counts and sums are
 aggregated in the database, and the median is read from the middle row of an ordered query.
@@ -36,7 +36,7 @@ SMALL_CELL = 3
 
 
 def is_small_cell(value: object) -> bool:
-    """A count of people so small that it could point at someone (docs/design.md, statistics)."""
+    """A count of people so small that it could point at someone (docs/design.md, "Statistics")."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < SMALL_CELL
 
 

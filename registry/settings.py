@@ -248,7 +248,7 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
-# Minors need a guardian's consent recorded by a coordinator (DESIGN.md §4).
+# Minors need a guardian's consent recorded by a coordinator (docs/design.md, "Consent and minors").
 GUARDIAN_CONSENT_UNDER_AGE = env_int("GUARDIAN_CONSENT_UNDER_AGE", 18)
 # Consents last a year; experts are reminded a month before they run out.
 CONSENT_VALID_DAYS = env_int("CONSENT_VALID_DAYS", 365)
@@ -264,7 +264,7 @@ PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 5 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
-# Matching (DESIGN.md §5): a rest interval between an expert's engagements, and the window in
+# Matching (docs/design.md, "Matching"): a rest interval between an expert's engagements, and the window in
 # which fewer engagements rank an expert higher (fairness).
 MATCHING_REST_DAYS = env_int("MATCHING_REST_DAYS", 2)
 MATCHING_FAIRNESS_DAYS = env_int("MATCHING_FAIRNESS_DAYS", 90)
