@@ -77,3 +77,25 @@ def test_nginx_site_passes_nginx_t(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "test is successful" in result.stderr
+
+
+def test_environment_template_with_its_secret_files_passes_the_deploy_check(tmp_path: Path) -> None:
+    """The template as an operator fills it in, read by deploy/manage.sh as the services read it."""
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "secret_key").write_text("an-operator-made-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz\n")
+    (credentials / "database_url").write_text(f"sqlite:///{tmp_path / 'db.sqlite3'}\n")
+    (credentials / "postmark_token").write_text("token\n")
+    template = (DEPLOY / "kokemus.env.example").read_text(encoding="utf-8")
+    filled = template.replace("/etc/kokemus/credentials/", f"{credentials}/").replace(
+        "/srv/kokemus/media", str(tmp_path / "media")
+    )
+    (tmp_path / "kokemus.env").write_text(filled, encoding="utf-8")
+    result = subprocess.run(
+        ["bash", str(DEPLOY / "manage.sh"), "check", "--deploy", "--fail-level", "WARNING"],
+        env={"PATH": "/usr/bin:/bin", "KOKEMUS_ENV": str(tmp_path / "kokemus.env")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
