@@ -16,7 +16,7 @@ from django.db.models import Case, Count, DateTimeField, Min, When
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django_tasks_db.models import DBTaskResult, get_date_max
 
 from registry.mail import undelivered_count
@@ -64,7 +64,7 @@ def check_mail() -> dict[str, Any]:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     now = timezone.now()
     report: dict[str, Any] = {}

@@ -146,3 +146,8 @@ def test_probe_over_plain_http_is_not_redirected(client: Client, jobs_done: None
     settings.SECURE_SSL_REDIRECT = True
     assert client.get(URL).status_code == 200
     assert client.get("/privacy/").status_code == 301
+
+
+def test_probe_may_use_head(client: Client, jobs_done: None) -> None:
+    assert client.head(URL).status_code == 200
+    assert client.post(URL).status_code == 405
