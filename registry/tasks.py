@@ -41,6 +41,6 @@ def run_command(name: str, slot: str) -> str:
         last_finished_at=timezone.now(), last_finished_slot=scheduled, last_status=ScheduledJobRun.Status.SUCCEEDED
     )
     # The commands report counts only ("3 offers expired"), never whom they concerned.
-    summary = " ".join(output.getvalue().split())
+    summary = " ".join(output.getvalue().split()) or "done"
     logger.info("Scheduled job %s finished: %s", name, summary)
     return summary
