@@ -2,42 +2,64 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+# Production and development dependencies are locked separately, with hashes (see README).
+PROD_LOCK := requirements/production.txt
+DEV_LOCK := requirements/development.txt
+PROD_STAMP := $(VENV)/.installed-production
+DEV_STAMP := $(VENV)/.installed-development
+PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url
 
-.PHONY: run test lint install worker messages bench clean
+.PHONY: run test lint install install-production lock audit worker messages bench clean
 
-$(STAMP): requirements.lock pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(PY):
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
-	touch $(STAMP)
 
-install: $(STAMP)
+# `make run` needs only what production runs; `make test` adds the test and audit tools.
+$(PROD_STAMP): $(PROD_LOCK) | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r $(PROD_LOCK)
+	touch $@
 
-run: $(STAMP)
+$(DEV_STAMP): $(PROD_LOCK) $(DEV_LOCK) | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r $(PROD_LOCK) -r $(DEV_LOCK)
+	touch $@ $(PROD_STAMP)
+
+install: $(DEV_STAMP)
+
+install-production: $(PROD_STAMP)
+
+# Re-lock after changing pyproject.toml or requirements/development.in; existing pins are kept
+# unless a range excludes them (`make lock PIP_COMPILE_ARGS=--upgrade` moves everything).
+lock: $(DEV_STAMP)
+	$(PIP_COMPILE) $(PIP_COMPILE_ARGS) --output-file $(PROD_LOCK) pyproject.toml
+	$(PIP_COMPILE) $(PIP_COMPILE_ARGS) --output-file $(DEV_LOCK) requirements/development.in
+
+# Known vulnerabilities in either lock (pip-audit); see .ci/audit.py for what is reported.
+audit: $(DEV_STAMP)
+	$(PY) .ci/audit.py $(PROD_LOCK) $(DEV_LOCK)
+
+run: $(PROD_STAMP)
 	mkdir -p var
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed
 	@echo "Serving on http://127.0.0.1:8000 (a background worker sends the e-mails to this console)"
 	DEBUG=1 $(PY) manage.py db_worker --queue-name '*' --interval 1 & worker=$$!; \
-	( while true; do DEBUG=1 $(PY) manage.py expire_offers -v0; DEBUG=1 $(PY) manage.py send_reminders -v0; \
-	  DEBUG=1 $(PY) manage.py follow_up -v0; \
-	  sleep 300; done ) & clock=$$!; \
-	trap 'kill $$worker $$clock 2>/dev/null' EXIT INT TERM; \
+	DEBUG=1 $(PY) manage.py scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 
-messages: $(STAMP)
+messages: $(DEV_STAMP)
 	$(PY) manage.py makemessages -l fi -l sv --no-obsolete --add-location file
 	$(PY) manage.py compilemessages --ignore .venv
 
 # Benchmarks: separate databases under var/, a table in docs/benchmarks.md (see that file).
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	mkdir -p var
 	DEBUG=1 DATABASE_URL=sqlite:///var/bench-small.sqlite3 $(PY) manage.py bench --out var/bench-small.json
 	DEBUG=1 DATABASE_URL=sqlite:///var/bench-large.sqlite3 $(PY) manage.py bench --experts 10000 --requests 100000 \

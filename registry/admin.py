@@ -5,7 +5,17 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import AuditEvent, Municipality, Organisation, Region, StaffRole, Unit, UnitMembership, User
+from registry.models import (
+    AuditEvent,
+    Municipality,
+    Organisation,
+    Region,
+    ScheduledJobRun,
+    StaffRole,
+    Unit,
+    UnitMembership,
+    User,
+)
 
 
 class UnitMembershipInline(admin.TabularInline):
@@ -105,4 +115,20 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
+        return False
+
+
+@admin.register(ScheduledJobRun)
+class ScheduledJobRunAdmin(admin.ModelAdmin):
+    """Read-only: the scheduler and the worker keep these rows (registry/scheduler.py)."""
+
+    list_display = ["name", "last_status", "last_slot", "last_enqueued_at", "last_finished_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ScheduledJobRun | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ScheduledJobRun | None = None) -> bool:
         return False

@@ -91,3 +91,14 @@ def deliver_email(recipients: list[str], subject: str, text: str, html: str, att
         retry.enqueue(recipients=recipients, subject=subject, text=text, html=html, attempt=attempt + 1)
         return "retrying"
     return "sent"
+
+
+def undelivered_count() -> int:
+    """E-mails that were given up after EMAIL_MAX_ATTEMPTS tries, for /healthz/.
+
+    Today these are the delivery tasks that ended FAILED (kept until pruned after
+    TASK_RESULT_RETENTION_DAYS); re-point this when undelivered mail gets a state of its own.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.failed().filter(task_path=deliver_email.module_path).count()

@@ -368,3 +368,35 @@ class AuditEvent(models.Model):
             detail=detail[:200],
             ip=client_address.get(),
         )
+
+
+class ScheduledJobRun(models.Model):
+    """The last run of each periodic job (registry/scheduler.py), one row per job.
+
+    The scheduler claims a scheduled time under this row's lock, so two schedulers started by
+    mistake never enqueue the same run twice, and /healthz/ reads from here whether each job keeps
+    up. Only times and a status: no personal data.
+    """
+
+    class Status(models.TextChoices):
+        ENQUEUED = "enqueued", _("Waiting for a worker")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    name = models.CharField(_("job"), max_length=64, unique=True)
+    # The scheduled time (cron slot) last enqueued, and the one whose run finished last.
+    last_slot = models.DateTimeField(_("last scheduled time"), null=True, blank=True)
+    last_enqueued_at = models.DateTimeField(_("last enqueued"), null=True, blank=True)
+    last_started_at = models.DateTimeField(_("last started"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("last finished"), null=True, blank=True)
+    last_finished_slot = models.DateTimeField(_("scheduled time of the last finished run"), null=True, blank=True)
+    last_status = models.CharField(_("last status"), max_length=16, choices=Status.choices, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+
+    def __str__(self) -> str:
+        return self.name

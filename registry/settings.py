@@ -2,53 +2,47 @@
 
 The defaults run a demo on SQLite straight after cloning. Production sets at least
 DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, SITE_URL, DATABASE_URL and EMAIL_BACKEND (see README).
+Every variable is read through registry/env.py with a description: docs/configuration.md is
+generated from these calls (`manage.py configuration_reference --write`), and each variable can
+also come from a file named by NAME_FILE.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from registry.env import document, env_bool, env_int, env_json, env_list, env_str, prefixed
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def env_str(name: str, default: str = "") -> str:
-    # An empty variable counts as unset, so `DATABASE_URL= make test` falls back to SQLite.
-    return os.environ.get(name) or default
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env_str("SECRET_KEY")
+DEBUG = env_bool("DEBUG", True, help="`0` in production. On: demo defaults, detailed error pages, no HTTPS.")
+SECRET_KEY = env_str(
+    "SECRET_KEY", secret=True, help="Signs sessions and links. Required when `DEBUG=0`; a long random string."
+)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "insecure-demo-key-only-for-local-development-" + "x" * 20
 
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", SITE_URL if SITE_URL.startswith("https://") else "")
+SITE_URL = env_str(
+    "SITE_URL", "http://127.0.0.1:8000", help="The public address, used in e-mails: `https://…`."
+).rstrip("/")
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", "127.0.0.1,localhost,testserver", help="Host names the site answers to, comma-separated."
+)
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS",
+    SITE_URL if SITE_URL.startswith("https://") else "",
+    doc_default="SITE_URL when it is https",
+    help="Origins allowed to post forms, comma-separated.",
+)
 # Demo mode shows the demo logins on the front page; never on in production.
-DEMO_MODE = env_bool("DEMO_MODE", DEBUG)
+DEMO_MODE = env_bool("DEMO_MODE", DEBUG, doc_default="DEBUG", help="Shows the demo logins on the front page.")
 
 INSTALLED_APPS = [
     "registry",
@@ -73,6 +67,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "registry.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "registry.middleware.ClientAddressMiddleware",
     "registry.middleware.ContentSecurityPolicyMiddleware",
@@ -114,8 +109,14 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'registry.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        env_str(
+            "DATABASE_URL",
+            f"sqlite:///{BASE_DIR / 'var' / 'registry.sqlite3'}",
+            secret=True,
+            doc_default="sqlite:///var/registry.sqlite3",
+            help="The database: `postgres://user:password@host:5432/name` in production.",
+        ),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, help="Seconds a database connection is reused (PostgreSQL)."),
         conn_health_checks=True,
     )
 }
@@ -173,28 +174,70 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",
     # Our own public forms use allauth's limiter too (shared database cache).
-    "expert_application": env_str("RATE_LIMIT_EXPERT_APPLICATION", "5/h/ip"),
-    "unit_join": env_str("RATE_LIMIT_UNIT_JOIN", "5/h/ip"),
+    "expert_application": env_str(
+        "RATE_LIMIT_EXPERT_APPLICATION", "5/h/ip", help='Rate limit of the public "become an expert" form.'
+    ),
+    "unit_join": env_str("RATE_LIMIT_UNIT_JOIN", "5/h/ip", help='Rate limit of the public "request an expert" form.'),
 }
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Kokemusasiantuntijarekisteri")
+MFA_TOTP_ISSUER = env_str(
+    "MFA_TOTP_ISSUER", "Kokemusasiantuntijarekisteri", help="The name authenticator apps show for the account."
+)
 # Tracking "last seen" would write to the database on every request.
 USERSESSIONS_TRACK_ACTIVITY = False
 
 # E-mail goes through django-anymail in production (EMAIL_BACKEND such as
 # "anymail.backends.postmark.EmailBackend"; anymail reads its ANYMAIL_* variables
 # from the environment). Development prints messages on the console.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kokemusasiantuntijat <noreply@kokemus.example>")
-SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
-EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6)
-ANYMAIL: dict[str, str] = {}
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend",
+    help="How e-mail leaves: an anymail ESP backend such as `anymail.backends.postmark.EmailBackend`, "
+    "or `django.core.mail.backends.smtp.EmailBackend` for the area's own relay.",
+)
+DEFAULT_FROM_EMAIL = env_str(
+    "DEFAULT_FROM_EMAIL", "Kokemusasiantuntijat <noreply@kokemus.example>", help="Sender of every e-mail."
+)
+SERVER_EMAIL = env_str(
+    "SERVER_EMAIL", DEFAULT_FROM_EMAIL, doc_default="DEFAULT_FROM_EMAIL", help="Sender of error e-mails to ADMINS."
+)
+EMAIL_MAX_ATTEMPTS = env_int(
+    "EMAIL_MAX_ATTEMPTS", 6, help="Tries to send one e-mail (1, 2, 4 … minutes apart) before it counts as undelivered."
+)
+# The SMTP backend's settings; ESPs through anymail need none of these.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost", help="SMTP server (with the SMTP backend).")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, help="SMTP port.")
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", help="SMTP user name.")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", secret=True, help="SMTP password.")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False, help="STARTTLS to the SMTP server.")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, help="Seconds to wait for the mail server.")
+EMAIL_FILE_PATH = env_str(
+    "EMAIL_FILE_PATH",
+    str(BASE_DIR / "var" / "mail"),
+    doc_default="var/mail",
+    help="Folder for `django.core.mail.backends.filebased.EmailBackend` (tests and trials).",
+)
+# anymail reads its ANYMAIL_… variables itself; reading them here as well lets ANYMAIL_…_FILE work.
+ANYMAIL: dict[str, str] = prefixed("ANYMAIL_")
+document(
+    "ANYMAIL_…",
+    secret=True,
+    help="The ESP's credentials for anymail, e.g. `ANYMAIL_POSTMARK_SERVER_TOKEN` "
+    "(or `ANYMAIL_POSTMARK_SERVER_TOKEN_FILE`).",
+)
+# Operators receive every logged error by e-mail (see LOGGING) and, with SENTRY_DSN, in Sentry.
+ADMINS = [
+    (address, address)
+    for address in env_list("ADMINS", help="E-mail addresses that receive error reports, comma-separated.")
+]
 
 # Background work: Django's tasks API with a database backend and `manage.py db_worker`.
 TASKS = {
     "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": env_str(
+            "TASKS_BACKEND", "django_tasks_db.DatabaseBackend", help="django-tasks backend of the background work."
+        ),
         "QUEUES": ["default", "email"],
     }
 }
@@ -212,8 +255,23 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploads (photos, attachments, receipts) are read and written only through Django's storage API,
+# so every web and worker node sees the same files: a shared volume under MEDIA_ROOT by default,
+# or object storage through a storage backend such as django-storages' S3Storage (docs/operations.md).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env_str(
+            "FILE_STORAGE_BACKEND",
+            "django.core.files.storage.FileSystemStorage",
+            help="Storage class of uploaded files, e.g. `storages.backends.s3.S3Storage` (needs django-storages).",
+        ),
+        "OPTIONS": env_json(
+            "FILE_STORAGE_OPTIONS",
+            {},
+            secret=True,
+            help="The storage class's options as a JSON object, e.g. the bucket and its credentials.",
+        ),
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -222,7 +280,14 @@ STORAGES = {
 }
 # Uploaded files are personal data: they live outside any public URL and are served by views
 # that check who is asking.
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+MEDIA_ROOT = Path(
+    env_str(
+        "MEDIA_ROOT",
+        str(BASE_DIR / "var" / "media"),
+        doc_default="var/media",
+        help="Folder of uploaded files with the default storage; a volume shared by every web and worker node.",
+    )
+)
 
 # Security headers. Production (DEBUG off) is HTTPS-only.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -231,17 +296,33 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12, help="Seconds a sign-in lasts.")
+SESSION_COOKIE_SECURE = env_bool(
+    "SECURE_COOKIES", not DEBUG, doc_default="1 when DEBUG=0", help="Cookies only over HTTPS."
+)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_HTTPONLY = True
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-if env_bool("BEHIND_PROXY", False):
+SECURE_SSL_REDIRECT = env_bool(
+    "SECURE_SSL_REDIRECT", not DEBUG, doc_default="1 when DEBUG=0", help="Redirect plain HTTP to HTTPS."
+)
+# A load balancer's health probe may come over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
+SECURE_HSTS_SECONDS = env_int(
+    "SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, doc_default="31536000 when DEBUG=0", help="HSTS max-age."
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG, doc_default="1 when DEBUG=0", help="HSTS for subdomains too."
+)
+SECURE_HSTS_PRELOAD = env_bool(
+    "SECURE_HSTS_PRELOAD", not DEBUG, doc_default="1 when DEBUG=0", help="Allow HSTS preloading."
+)
+if env_bool(
+    "BEHIND_PROXY", False, help="`1` when a proxy terminates TLS and sets `X-Forwarded-Proto` (the nginx example does)."
+):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS", "")
+SILENCED_SYSTEM_CHECKS = env_list(
+    "SILENCED_SYSTEM_CHECKS", "", help="Django system checks to silence, comma-separated."
+)
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
@@ -249,39 +330,143 @@ CONTENT_SECURITY_POLICY = (
 )
 
 # Minors need a guardian's consent recorded by a coordinator (docs/design.md, "Consent and minors").
-GUARDIAN_CONSENT_UNDER_AGE = env_int("GUARDIAN_CONSENT_UNDER_AGE", 18)
+GUARDIAN_CONSENT_UNDER_AGE = env_int(
+    "GUARDIAN_CONSENT_UNDER_AGE", 18, help="Experts younger than this need a guardian's consent recorded."
+)
 # Consents last a year; experts are reminded a month before they run out.
-CONSENT_VALID_DAYS = env_int("CONSENT_VALID_DAYS", 365)
-CONSENT_REMINDER_DAYS = env_int("CONSENT_REMINDER_DAYS", 30)
+CONSENT_VALID_DAYS = env_int("CONSENT_VALID_DAYS", 365, help="Days a consent lasts.")
+CONSENT_REMINDER_DAYS = env_int(
+    "CONSENT_REMINDER_DAYS", 30, help="Days before a consent runs out that the expert is reminded."
+)
 # Retention: after the registry consent is withdrawn, after an erasure request (a grace period
 # for second thoughts), and for rejected applications.
-RETENTION_DAYS_AFTER_WITHDRAWAL = env_int("RETENTION_DAYS_AFTER_WITHDRAWAL", 90)
-ERASURE_GRACE_DAYS = env_int("ERASURE_GRACE_DAYS", 7)
-REJECTED_APPLICATION_RETENTION_DAYS = env_int("REJECTED_APPLICATION_RETENTION_DAYS", 30)
+RETENTION_DAYS_AFTER_WITHDRAWAL = env_int(
+    "RETENTION_DAYS_AFTER_WITHDRAWAL", 90, help="Days after the registry consent is withdrawn before erasure."
+)
+ERASURE_GRACE_DAYS = env_int("ERASURE_GRACE_DAYS", 7, help="Days after an erasure request before erasure.")
+REJECTED_APPLICATION_RETENTION_DAYS = env_int(
+    "REJECTED_APPLICATION_RETENTION_DAYS", 30, help="Days a rejected application is kept."
+)
 # Invitation links (allauth password-reset keys) stop working after this many seconds.
-PASSWORD_RESET_TIMEOUT = env_int("INVITATION_LINK_SECONDS", 60 * 60 * 24 * 3)
-PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 5 * 1024 * 1024)
-PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000)
+PASSWORD_RESET_TIMEOUT = env_int(
+    "INVITATION_LINK_SECONDS", 60 * 60 * 24 * 3, help="Seconds an invitation or password-reset link works."
+)
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 5 * 1024 * 1024, help="Largest profile photo upload, in bytes.")
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 40_000_000, help="Largest profile photo, in pixels.")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+ATTACHMENT_MAX_BYTES = env_int(
+    "ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, help="Largest attachment or receipt upload, in bytes."
+)
 # Matching (docs/design.md, "Matching"): a rest interval between an expert's engagements, and the window in
 # which fewer engagements rank an expert higher (fairness).
-MATCHING_REST_DAYS = env_int("MATCHING_REST_DAYS", 2)
-MATCHING_FAIRNESS_DAYS = env_int("MATCHING_FAIRNESS_DAYS", 90)
+MATCHING_REST_DAYS = env_int("MATCHING_REST_DAYS", 2, help="Days of rest between an expert's engagements.")
+MATCHING_FAIRNESS_DAYS = env_int(
+    "MATCHING_FAIRNESS_DAYS", 90, help="Window in which fewer engagements rank an expert higher."
+)
 # Reminders: answer an offer (this many hours before it expires) and the engagement itself.
-OFFER_REMINDER_HOURS = env_int("OFFER_REMINDER_HOURS", 24)
-EVENT_REMINDER_DAYS = env_int("EVENT_REMINDER_DAYS", 2)
+OFFER_REMINDER_HOURS = env_int(
+    "OFFER_REMINDER_HOURS", 24, help="Hours before an offer expires that the expert is reminded."
+)
+EVENT_REMINDER_DAYS = env_int("EVENT_REMINDER_DAYS", 2, help="Days before an engagement that everyone is reminded.")
 # After the engagement: feedback is asked at once and reminded weekly (at most 3 messages in all);
 # the impact note is asked IMPACT_NOTE_WEEKS after the engagement and reminded weekly the same way.
-FOLLOW_UP_MESSAGES = env_int("FOLLOW_UP_MESSAGES", 3)
-FOLLOW_UP_INTERVAL_DAYS = env_int("FOLLOW_UP_INTERVAL_DAYS", 7)
-IMPACT_NOTE_WEEKS = env_int("IMPACT_NOTE_WEEKS", 6)
+FOLLOW_UP_MESSAGES = env_int(
+    "FOLLOW_UP_MESSAGES", 3, help="Messages at most that ask for feedback, and for the impact note."
+)
+FOLLOW_UP_INTERVAL_DAYS = env_int("FOLLOW_UP_INTERVAL_DAYS", 7, help="Days between those reminders.")
+IMPACT_NOTE_WEEKS = env_int("IMPACT_NOTE_WEEKS", 6, help="Weeks after the engagement that the impact note is asked.")
 
+# Periodic jobs (`manage.py scheduler`): each management command is enqueued as a task on its cron
+# schedule (minute hour day month weekday, in TIME_ZONE). The core names the commands and never
+# imports the apps that define them. `off` turns a job off.
+TASK_RESULT_RETENTION_DAYS = env_int(
+    "TASK_RESULT_RETENTION_DAYS",
+    7,
+    help="Days finished background-task results are kept. They hold rendered e-mails with live links.",
+)
+CRON_HELP = "A cron line (minute hour day month weekday, Finnish time); `off` stops the job."
+SCHEDULED_JOBS = {
+    name: {
+        "command": command,
+        "args": args,
+        "cron": env_str(f"SCHEDULE_{name.upper()}", cron, help=f"{help} {CRON_HELP}"),
+    }
+    for name, command, args, cron, help in [
+        ("expire_offers", "expire_offers", [], "*/5 * * * *", "When offers past their answer-by time expire."),
+        ("send_reminders", "send_reminders", [], "*/5 * * * *", "When offer and engagement reminders go out."),
+        ("follow_up", "follow_up", [], "15 * * * *", "When feedback and impact-note reminders go out, and closing."),
+        ("consent_reminders", "consent_reminders", [], "30 2 * * *", "When consent expiry reminders go out."),
+        ("apply_retention", "apply_retention", [], "0 3 * * *", "When the retention rules erase what is due."),
+        (
+            "prune_task_results",
+            "prune_db_task_results",
+            ["--queue-name=*", f"--min-age-days={TASK_RESULT_RETENTION_DAYS}"],
+            "45 3 * * *",
+            "When finished task results older than TASK_RESULT_RETENTION_DAYS are deleted.",
+        ),
+    ]
+}
+
+# /healthz/ answers 503 when any of these is out of bounds (registry/health.py).
+HEALTH_MAX_TASK_WAIT_SECONDS = env_int(
+    "HEALTH_MAX_TASK_WAIT_SECONDS", 600, help="Longest a due background task may wait for a worker."
+)
+HEALTH_JOB_GRACE_SECONDS = env_int(
+    "HEALTH_JOB_GRACE_SECONDS", 1800, help="How long after its scheduled time a periodic job may still be unfinished."
+)
+HEALTH_MAX_UNDELIVERED = env_int(
+    "HEALTH_MAX_UNDELIVERED", 0, help="Undelivered e-mails (every try failed) tolerated before health fails."
+)
+
+# Logs: plain text or JSON lines on standard error, each with its request id, never personal data
+# (registry/logs.py). Errors also go to ADMINS by e-mail and, with SENTRY_DSN, to Sentry.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain", help="`json` for one JSON object per line, `plain` for text.")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "filters": {
+        "request_id": {"()": "registry.logs.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "plain": {"()": "registry.logs.PlainFormatter"},
+        "json": {"()": "registry.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+        "mail_admins": {
+            "class": "registry.logs.PrivateAdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "request_id"],
+            "formatter": "plain",
+        },
+    },
+    "root": {
+        "handlers": ["console", "mail_admins"],
+        "level": env_str("LOG_LEVEL", "INFO", help="Lowest level logged: DEBUG, INFO, WARNING or ERROR."),
+    },
+    "loggers": {
+        # Django's own handlers would print and mail its errors a second time.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "WARNING"},
+    },
 }
+
+SENTRY_DSN = env_str("SENTRY_DSN", secret=True, help="Sends errors to Sentry when set (no personal data).")
+SENTRY_ENVIRONMENT = env_str("SENTRY_ENVIRONMENT", "production", help="Environment name shown in Sentry.")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    from registry.logs import sentry_before_send
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=SENTRY_ENVIRONMENT,
+        send_default_pii=False,
+        include_local_variables=False,
+        max_request_body_size="never",
+        traces_sample_rate=0,
+        before_send=sentry_before_send,
+    )

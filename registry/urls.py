@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from registry import views
+from registry import health, views
 
 # The admin signs in through allauth too, so MFA and rate limits apply to it.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
@@ -15,7 +15,7 @@ urlpatterns = [
     path("request-an-expert/", views.request_expert, name="request-expert"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("privacy/", views.privacy, name="privacy"),
-    path("healthz/", views.healthz, name="healthz"),
+    path("healthz/", health.healthz, name="healthz"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("home/", views.home, name="home"),
     path("home/role/", views.switch_role, name="switch-role"),
