@@ -13,7 +13,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from engagements.models import (
@@ -167,6 +167,11 @@ class Command(BaseCommand):
                 self.seed_generated_experts(options["experts"], regions)
             if options["requests"]:
                 self.seed_generated_requests(options["requests"])
+        if options["experts"] or options["requests"]:
+            # Planner statistics for the bulk-loaded tables now: autovacuum would gather them only later
+            # on PostgreSQL, and SQLite never does by itself.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(self.style.SUCCESS(f"Demo data is ready. Demo password: {DEMO_PASSWORD}"))
 
     def seed_places(self) -> dict[str, Region]:
