@@ -27,7 +27,7 @@ class Command(BaseCommand):
     help = "Times every measured page at two data-set sizes in one run and reports ratios against the goals."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--rounds", type=int, default=9, help="Requests per page and size (the median is kept).")
+        parser.add_argument("--rounds", type=int, default=15, help="Requests per page and size (the median is kept).")
         parser.add_argument(
             "--pages",
             default=",".join(harness.PAGE_KEYS),

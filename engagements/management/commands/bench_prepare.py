@@ -1,7 +1,8 @@
 """Internal step of `manage.py bench` and `manage.py loadtest`: readies one benchmark database.
 
 Runs in the database's own process (DATABASE_URL points at it): migrates, seeds the requested size
-once (a database that already holds it is reused), and writes a plan with the data set's counts,
+once (a database that already holds it, seeded by the same version of the seed command, is reused;
+any other is reported stale and recreated by the caller), and writes a plan with the data set's counts,
 each page's path and a fresh session for each measuring user; for the load test, also accounts that
 sign in for real and the objects their journeys visit.
 """
@@ -18,7 +19,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.cache import cache
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -41,32 +42,32 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", verbosity=0)
         experts, requests = options["experts"], options["requests"]
-        have_experts = ExpertProfile.objects.filter(user__email__startswith=harness.GENERATED_EXPERT_PREFIX).count()
-        have_requests = Request.objects.filter(title__startswith=harness.GENERATED_REQUEST_PREFIX).count()
-        if have_experts > experts or have_requests > requests:
-            raise CommandError(
-                f"{connection.settings_dict['NAME']} holds {have_experts} generated experts and {have_requests} "
-                f"requests, more than the {experts} and {requests} asked for: run the benchmark with --reseed."
-            )
-        demo_ready = User.objects.filter(email__in=harness.USERS.values()).count() == len(harness.USERS)
-        if not demo_ready or have_experts < experts or have_requests < requests:
-            self.stdout.write(
-                f"Seeding {connection.settings_dict['NAME']}: {experts:,} experts, {requests:,} requests "
-                "(once; reused by later runs) …"
-            )
+        name = connection.settings_dict["NAME"]
+        wanted = {"experts": experts, "requests": requests, "seed": harness.seed_fingerprint()}
+        marker = read_marker()
+        if marker is not None and marker != wanted:
+            # Seeded for another size or by another version of the seed command: the caller
+            # recreates the database, so that both sizes always hold data of the same seed.
+            Path(options["plan"]).write_text(json.dumps({"stale": f"{name} holds {marker}, wanted {wanted}"}))
+            return
+        if marker is None:
+            if User.objects.exists():
+                Path(options["plan"]).write_text(json.dumps({"stale": f"{name} holds data not seeded by bench"}))
+                return
+            self.stdout.write(f"Seeding {name}: {experts:,} experts, {requests:,} requests (once; reused later) …")
             started = time.perf_counter()
-            # seed adds generated experts up to the number given, but adds as many requests as given.
-            call_command("seed", force=True, experts=experts, requests=requests - have_requests, verbosity=0)
+            call_command("seed", force=True, experts=experts, requests=requests, verbosity=0)
             self.stdout.write(f"… seeded in {time.perf_counter() - started:.0f} s")
+            write_marker({**wanted, "seeded_at": timezone.now().isoformat(timespec="minutes")})
+            marker = wanted
         # Rate-limit counters and used TOTP codes of earlier runs would turn sign-ins away.
         cache.clear()
-        coordinator = User.objects.get(email=harness.USERS["coordinator"])
         plan: dict[str, Any] = {
             "vendor": connection.vendor,
             "server_version": self.server_version(),
             "experts": ExpertProfile.objects.count(),
             "requests": Request.objects.count(),
-            "seeded_at": timezone.localtime(coordinator.date_joined).strftime("%Y-%m-%d %H:%M"),
+            "seeded_at": read_seeded_at(),
             "paths": harness.page_paths(),
             "sessions": {role: self.session(email) for role, email in harness.USERS.items()},
         }
@@ -139,3 +140,32 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
         EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
         return user
+
+
+# What a database was seeded with lives in the database itself (a table of the benchmark's own,
+# outside the project's models), so a file left over from another database can never vouch for it.
+MARKER_TABLE = "bench_marker"
+
+
+def read_marker() -> dict[str, Any] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (name VARCHAR(20) PRIMARY KEY, value TEXT NOT NULL)")
+        cursor.execute(f"SELECT value FROM {MARKER_TABLE} WHERE name = %s", ["seed"])  # noqa: S608
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    marker = json.loads(row[0])
+    marker.pop("seeded_at", None)
+    return marker
+
+
+def read_seeded_at() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {MARKER_TABLE} WHERE name = %s", ["seed"])  # noqa: S608
+        return str(json.loads(cursor.fetchone()[0])["seeded_at"])
+
+
+def write_marker(value: dict[str, Any]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {MARKER_TABLE} WHERE name = %s", ["seed"])  # noqa: S608
+        cursor.execute(f"INSERT INTO {MARKER_TABLE} (name, value) VALUES (%s, %s)", ["seed", json.dumps(value)])  # noqa: S608
