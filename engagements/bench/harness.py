@@ -156,6 +156,11 @@ def database_url(base_url: str, size: Size, var: Path) -> str:
     return urlunsplit(parts._replace(path=f"/{name}_bench_{size.slug.replace('-', '_')}"))
 
 
+def database_name(url: str) -> str:
+    """A data set's name for its files under var/: the database's name, or the SQLite file's stem."""
+    return Path(urlsplit(url).path).name.removesuffix(".sqlite3")
+
+
 def ensure_database(url: str, base_url: str, *, reseed: bool) -> None:
     """Creates a PostgreSQL database if missing; drops it (or the SQLite file) first with reseed."""
     if url.startswith("sqlite"):
@@ -212,7 +217,7 @@ def prepare(
     data set's counts, each page's path and a session for each user.
     """
     url = database_url(base_url, size, var)
-    plan_path = var / f"bench-plan-{size.slug}.json"
+    plan_path = var / f"{database_name(url)}.plan.json"
     for fresh in (reseed, True):
         ensure_database(url, base_url, reseed=fresh)
         manage(
@@ -260,6 +265,8 @@ def gunicorn(env: dict[str, str], log: Path, *, workers: int = 1, timeout: int =
                 f"--workers={workers}",
                 f"--timeout={timeout}",
                 "--graceful-timeout=5",
+                # gunicorn's control socket has one default path for every server on the machine.
+                "--no-control-socket",
             ],
             env=env,
             cwd=settings.BASE_DIR,

@@ -72,15 +72,17 @@ class Command(BaseCommand):
         load_start = harness.machine_load()
         plans: dict[str, dict[str, Any]] = {}
         envs: dict[str, dict[str, str]] = {}
+        names: dict[str, str] = {}
         for label, size in (("small", small), ("large", large)):
             url, plans[label] = harness.prepare(base_url, size, var, reseed=options["reseed"])
             envs[label] = harness.process_env(url)
+            names[label] = harness.database_name(url)
         harness.collect_static(envs["small"])
 
         self.stdout.write(f"Serving both data sets; {options['rounds']} rounds of {len(pages)} pages and bare pages …")
         with (
-            harness.gunicorn(envs["small"], var / "bench-server-small.log") as small_port,
-            harness.gunicorn(envs["large"], var / "bench-server-large.log") as large_port,
+            harness.gunicorn(envs["small"], var / f"{names['small']}.server.log") as small_port,
+            harness.gunicorn(envs["large"], var / f"{names['large']}.server.log") as large_port,
         ):
             targets: list[harness.Target] = [
                 harness.HttpTarget("small", small_port, plans["small"]["sessions"]),
@@ -106,7 +108,7 @@ class Command(BaseCommand):
             "load_end": harness.machine_load(),
             "rounds": options["rounds"],
             "method": (
-                f"{options['rounds']} rounds, median server time (Server-Timing, all middleware included); "
+                f"rounds: {options['rounds']}, median server time (Server-Timing, all middleware included); "
                 "small and large alternate request by request; one gunicorn sync worker per data set, DEBUG off"
             ),
             **{

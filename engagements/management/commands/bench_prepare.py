@@ -58,7 +58,7 @@ class Command(BaseCommand):
             started = time.perf_counter()
             call_command("seed", force=True, experts=experts, requests=requests, verbosity=0)
             self.stdout.write(f"… seeded in {time.perf_counter() - started:.0f} s")
-            write_marker({**wanted, "seeded_at": timezone.now().isoformat(timespec="minutes")})
+            write_marker({**wanted, "seeded_at": timezone.now().strftime("%Y-%m-%d %H:%M UTC")})
             marker = wanted
         # Rate-limit counters and used TOTP codes of earlier runs would turn sign-ins away.
         cache.clear()

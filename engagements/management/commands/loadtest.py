@@ -64,7 +64,9 @@ class Command(BaseCommand):
         # The production settings: no benchmark middleware, no bare page.
         env = harness.process_env(url, settings_module="registry.settings")
         harness.collect_static(env)
-        plan_path, summary_path, locust_log = var / "load-plan.json", var / "load-summary.json", var / "load-locust.log"
+        name = harness.database_name(url)
+        plan_path, summary_path = var / f"{name}.load-plan.json", var / f"{name}.load-summary.json"
+        locust_log, server_log = var / f"{name}.locust.log", var / f"{name}.load-server.log"
         plan_path.write_text(json.dumps(plan["load"], indent=1))
         summary_path.unlink(missing_ok=True)
 
@@ -73,7 +75,7 @@ class Command(BaseCommand):
             f"Load test: {options['users']} users for {options['run_time']} s against gunicorn "
             f"({options['workers']} workers) on {plan['server_version']} …"
         )
-        with harness.gunicorn(env, var / "load-server.log", workers=options["workers"], timeout=30) as port:
+        with harness.gunicorn(env, server_log, workers=options["workers"], timeout=30) as port:
             locust_env = dict(
                 os.environ,
                 BENCH_LOAD_PLAN=str(plan_path),
