@@ -122,17 +122,23 @@ sqlite_pass_only = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(scope="module")
+def bench_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Shared by the end-to-end tests, so the load test reuses the data set the benchmark seeded.
+    return tmp_path_factory.mktemp("var")
+
+
 @pytest.mark.slow
 @sqlite_pass_only
-def test_bench_command_serves_both_sizes_and_reports(tmp_path: Path, capfd: Any) -> None:
-    out = tmp_path / "bench.json"
+def test_bench_command_serves_both_sizes_and_reports(bench_var: Path, capfd: Any) -> None:
+    out = bench_var / "bench.json"
     call_command(
         "bench",
         rounds=1,
         experts=4,
         requests=8,
         database_url="",
-        var=str(tmp_path),
+        var=str(bench_var),
         pages="matching,unit-home",
         json=str(out),
     )
@@ -142,14 +148,14 @@ def test_bench_command_serves_both_sizes_and_reports(tmp_path: Path, capfd: Any)
     assert result["meta"]["large"]["experts"] == result["meta"]["small"]["experts"] + 4
     assert result["meta"]["large"]["requests"] == result["meta"]["small"]["requests"] + 8
     # Run again: both data sets are reused, not seeded twice.
-    call_command("bench", rounds=1, experts=4, requests=8, database_url="", var=str(tmp_path), pages="unit-home")
+    call_command("bench", rounds=1, experts=4, requests=8, database_url="", var=str(bench_var), pages="unit-home")
     assert "Seeding" not in capfd.readouterr().out
 
 
 @pytest.mark.slow
 @sqlite_pass_only
-def test_load_command_signs_in_every_role_and_views_pages(tmp_path: Path) -> None:
-    out = tmp_path / "load.json"
+def test_load_command_signs_in_every_role_and_views_pages(bench_var: Path) -> None:
+    out = bench_var / "load.json"
     call_command(
         "loadtest",
         allow_sqlite=True,
@@ -159,7 +165,7 @@ def test_load_command_signs_in_every_role_and_views_pages(tmp_path: Path) -> Non
         users=4,
         run_time=25,
         spawn_rate=4,
-        var=str(tmp_path),
+        var=str(bench_var),
         json=str(out),
     )
     result = json.loads(out.read_text())
