@@ -14,6 +14,7 @@ import http.client
 import importlib
 import json
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -467,10 +468,12 @@ class Row:
     cpu_ratio: float  # the same for the server process's CPU time
     small_queries: list[int]  # every count seen (one, unless the page varies from request to request)
     large_queries: list[int]
-    noise: float  # half the interquartile range over the median, the larger of the two sizes
+    ratio_low: float  # 95% bootstrap interval of the ratio, over the rounds
+    ratio_high: float
     ratio_goal: float | None = None  # None for the bare pages, which have no goal of their own
     bare_ratio: float | None = None  # large page / large bare page of the same user
     problems: list[str] = field(default_factory=list)
+    uncertain: bool = False  # over the ratio goal, but the goal is inside the 95% interval
 
     @property
     def over_goal(self) -> bool:
@@ -481,12 +484,23 @@ def median(samples: list[Sample], attribute: str = "server_ms") -> float:
     return statistics.median(getattr(sample, attribute) for sample in samples)
 
 
-def half_iqr(samples: list[Sample]) -> float:
-    values = [sample.server_ms for sample in samples]
-    if len(values) < 2:
-        return 0.0
-    quartiles = statistics.quantiles(values, n=4)
-    return (quartiles[2] - quartiles[0]) / 2 / statistics.median(values)
+def ratio_interval(small: list[Sample], large: list[Sample], resamples: int = 2000) -> tuple[float, float]:
+    """95% bootstrap interval of median(large)/median(small).
+
+    Rounds are resampled whole (the small and large request of a round were made moments apart,
+    under the same load). The generator is seeded, so the same samples give the same interval.
+    """
+    rounds = min(len(small), len(large))
+    if rounds < 3:
+        ratio = median(large) / median(small)
+        return ratio, ratio
+    rng = random.Random(10)
+    ratios = []
+    for _ in range(resamples):
+        picked = [rng.randrange(rounds) for _ in range(rounds)]
+        ratios.append(median([large[i] for i in picked]) / median([small[i] for i in picked]))
+    ratios.sort()
+    return ratios[int(resamples * 0.025)], ratios[int(resamples * 0.975) - 1]
 
 
 def query_counts(samples: list[Sample]) -> list[int]:
@@ -494,6 +508,7 @@ def query_counts(samples: list[Sample]) -> list[int]:
 
 
 def compare(key: str, name: str, small: list[Sample], large: list[Sample]) -> Row:
+    low, high = ratio_interval(small, large)
     return Row(
         key=key,
         name=name,
@@ -503,7 +518,8 @@ def compare(key: str, name: str, small: list[Sample], large: list[Sample]) -> Ro
         cpu_ratio=median(large, "cpu_ms") / max(median(small, "cpu_ms"), 0.001),
         small_queries=query_counts(small),
         large_queries=query_counts(large),
-        noise=max(half_iqr(small), half_iqr(large)),
+        ratio_low=low,
+        ratio_high=high,
     )
 
 
@@ -517,6 +533,8 @@ def summarise(samples: dict[str, dict[str, list[Sample]]], pages: Iterable[Page]
         row.bare_ratio = row.large_ms / median(large[bare_key(page.role)])
         if row.ratio > page.ratio_goal:
             row.problems.append(f"large/small {row.ratio:.2f} > {page.ratio_goal:g}")
+            if row.ratio_low <= page.ratio_goal:
+                row.uncertain = True
         if row.bare_ratio > BARE_GOAL:
             row.problems.append(f"large/bare {row.bare_ratio:.1f} > {BARE_GOAL:g}")
         if row.small_queries != row.large_queries:
@@ -572,23 +590,25 @@ def report(rows: list[Row], meta: dict[str, Any]) -> str:
         f"{meta['large']['requests']:,} requests, seeded {meta['large']['seeded_at']})",
         f"- Method: {meta['method']}",
         "",
-        "| page | small ms | large ms | large/small (goal) | CPU large/small | large/bare (goal 5) "
-        "| queries small → large | noise | verdict |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| page | small ms | large ms | large/small | 95% interval | goal | CPU large/small | large/bare (goal 5) "
+        "| queries small → large | verdict |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
-        goal = f" (≤ {row.ratio_goal:g})" if row.ratio_goal is not None else ""
+        goal = f"≤ {row.ratio_goal:g}" if row.ratio_goal is not None else ""
         bare = f"{row.bare_ratio:.1f}" if row.bare_ratio is not None else ""
         if row.ratio_goal is None:
             verdict = ""
         elif row.problems:
             verdict = "**OVER GOAL**: " + "; ".join(row.problems)
+            if row.uncertain:
+                verdict += " (the goal is inside the interval: more rounds will tell)"
         else:
             verdict = "ok"
         lines.append(
-            f"| {row.name} | {row.small_ms:.1f} | {row.large_ms:.1f} | {row.ratio:.2f}{goal} | {row.cpu_ratio:.2f} | "
-            f"{bare} | {format_queries(row.small_queries)} → {format_queries(row.large_queries)} | "
-            f"±{row.noise * 100:.0f}% | {verdict} |"
+            f"| {row.name} | {row.small_ms:.1f} | {row.large_ms:.1f} | {row.ratio:.2f} | "
+            f"{row.ratio_low:.2f}–{row.ratio_high:.2f} | {goal} | {row.cpu_ratio:.2f} | {bare} | "
+            f"{format_queries(row.small_queries)} → {format_queries(row.large_queries)} | {verdict} |"
         )
     over = [row.name for row in rows if row.over_goal]
     lines += ["", f"Over goal: {len(over)} of {sum(1 for row in rows if row.ratio_goal)} pages."]
