@@ -169,6 +169,9 @@ def test_load_command_signs_in_every_role_and_views_pages(bench_var: Path) -> No
         json=str(out),
     )
     result = json.loads(out.read_text())
-    assert result["sign_in"]["errors"] == 0 and result["page_views"]["errors"] == 0
-    assert result["sign_in"]["requests"] == 4 * 2 + 2 * 2  # form and password; code form and code for staff
-    assert result["page_views"]["requests"] > 0
+    steps = {row["name"]: row for row in result["rows"] if row["name"].startswith("Sign-in")}
+    assert steps["Sign-in: password"]["requests"] == 4 and steps["Sign-in: password"]["errors"] == 0
+    assert steps["Sign-in: code form"]["requests"] == 2  # the coordinator and the manager
+    # Every simulated user got in and viewed its pages (a TOTP code that arrives in the next 30 s
+    # window on a loaded machine is typed again, so only page views must be free of errors).
+    assert result["page_views"]["requests"] > 0 and result["page_views"]["errors"] == 0
