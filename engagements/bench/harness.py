@@ -165,7 +165,7 @@ def database_name(url: str) -> str:
 def ensure_database(url: str, base_url: str, *, reseed: bool) -> None:
     """Creates a PostgreSQL database if missing; drops it (or the SQLite file) first with reseed."""
     if url.startswith("sqlite"):
-        path = Path(urlsplit(url).path)
+        path = Path("/" + urlsplit(url).path.lstrip("/"))
         path.parent.mkdir(parents=True, exist_ok=True)
         if reseed:
             for suffix in ("", "-wal", "-shm"):

@@ -68,16 +68,20 @@ class Command(BaseCommand):
         var = Path(options["var"])
         var.mkdir(parents=True, exist_ok=True)
 
-        started = harness.now_utc()
-        load_start = harness.machine_load()
         plans: dict[str, dict[str, Any]] = {}
         envs: dict[str, dict[str, str]] = {}
         names: dict[str, str] = {}
         for label, size in (("small", small), ("large", large)):
-            url, plans[label] = harness.prepare(base_url, size, var, reseed=options["reseed"])
+            try:
+                url, plans[label] = harness.prepare(base_url, size, var, reseed=options["reseed"])
+            except harness.BenchError as error:
+                raise CommandError(str(error)) from error
             envs[label] = harness.process_env(url)
             names[label] = harness.database_name(url)
         harness.collect_static(envs["small"])
+
+        # The machine's load while measuring (seeding, if any, is over by now).
+        started, load_start = harness.now_utc(), harness.machine_load()
 
         self.stdout.write(f"Serving both data sets; {options['rounds']} rounds of {len(pages)} pages and bare pages …")
         with (

@@ -60,7 +60,10 @@ class Command(BaseCommand):
         var = Path(options["var"])
         var.mkdir(parents=True, exist_ok=True)
         size = Size(options["experts"], options["requests"])
-        url, plan = harness.prepare(base_url, size, var, load_users=options["users"])
+        try:
+            url, plan = harness.prepare(base_url, size, var, load_users=options["users"])
+        except harness.BenchError as error:
+            raise CommandError(str(error)) from error
         # The production settings: no benchmark middleware, no bare page.
         env = harness.process_env(url, settings_module="registry.settings")
         harness.collect_static(env)
