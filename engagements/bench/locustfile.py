@@ -1,10 +1,11 @@
 """Journeys of every role for `make load` (`manage.py loadtest` runs Locust on this file).
 
 Each simulated user signs in once for real (password, and a TOTP code for coordinators and
-managers) with an account of its own, then walks its role's pages with a pause of 1–3 s between
-them until the run ends. Only GET page views follow the sign-in, so a run changes no data but
-sessions. Requests are named by page; the sign-in steps are named "Sign-in: …" and are counted
-apart from the page views.
+managers) with an account of its own and waits until every user is in; then all of them walk their
+role's pages, with a pause of 1–3 s between pages, for BENCH_LOAD_SECONDS (60), and the run ends.
+So the page views are those of all users at once, not slowed by sign-ins still hashing passwords,
+and the sign-in steps (named "Sign-in: …") are counted apart. Only GET page views follow the
+sign-in, so a run changes no data but sessions.
 
 Locust runs in its own process, without Django: everything it needs (accounts, the pages' paths, the
 objects to open) comes from the plan that `loadtest` writes, named by BENCH_LOAD_PLAN; the summary
@@ -25,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import gevent
+from gevent.event import Event
 from locust import HttpUser, between, events, task
 from locust.env import Environment
 from locust.stats import StatsEntry
@@ -47,7 +50,11 @@ def user_counts(users: int) -> dict[str, int]:
 
 
 COUNTS = user_counts(int(os.environ.get("BENCH_LOAD_USERS", "20")))
+PAGE_VIEW_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
 _next_account = {role: itertools.count() for role in COUNTS}
+_signed_in = itertools.count(1)
+EVERYONE_IN = Event()
+PHASES: dict[str, float] = {}
 
 
 def totp(secret: str) -> str:
@@ -66,7 +73,13 @@ class Visitor(HttpUser):
     def on_start(self) -> None:
         accounts = PLAN["accounts"][self.role]
         self.email = accounts[next(_next_account[self.role]) % len(accounts)]
-        self.sign_in()
+        self.sign_in()  # a failed sign-in counts in too: its page views then fail, visibly
+        if next(_signed_in) == sum(COUNTS.values()):
+            PHASES["page_views_from"] = time.time()
+            EVERYONE_IN.set()
+            # The page views last the time asked for; then the run ends by itself.
+            gevent.spawn_later(PAGE_VIEW_SECONDS, self.environment.runner.quit)
+        EVERYONE_IN.wait()
 
     def sign_in(self) -> None:
         login = URLS["account_login"]
@@ -233,8 +246,10 @@ def write_summary(environment: Environment, **_kwargs: Any) -> None:
         {"name": error.name, "error": str(error.error), "occurrences": error.occurrences}
         for error in stats.errors.values()
     ]
+    started = PHASES.get("page_views_from")
     summary = {
         "users": dict(COUNTS),
+        "page_view_seconds": round(time.time() - started, 1) if started else 0,
         "rows": rows,
         "page_views": entry_summary(pages),
         "sign_in": entry_summary(sign_in),

@@ -25,6 +25,7 @@ from engagements.bench import harness
 from engagements.bench.harness import Size
 
 P95_GOAL_MS = 250  # issue 10, for page views
+SIGN_IN_ALLOWANCE = 600  # seconds the users may take to sign in before the page views start
 
 
 class Command(BaseCommand):
@@ -32,7 +33,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--users", type=int, default=20, help="Simulated users.")
-        parser.add_argument("--run-time", type=int, default=60, help="Seconds of load.")
+        parser.add_argument(
+            "--run-time", type=int, default=60, help="Seconds of page views, once every user has signed in."
+        )
         parser.add_argument(
             "--spawn-rate", type=float, default=2, help="Users started per second (sign-ins spread over the start)."
         )
@@ -84,6 +87,7 @@ class Command(BaseCommand):
                 BENCH_LOAD_PLAN=str(plan_path),
                 BENCH_LOAD_SUMMARY=str(summary_path),
                 BENCH_LOAD_USERS=str(options["users"]),
+                BENCH_LOAD_SECONDS=str(options["run_time"]),
             )
             with locust_log.open("w") as log:
                 subprocess.run(  # noqa: S603 (our own interpreter and arguments)
@@ -97,7 +101,8 @@ class Command(BaseCommand):
                         "--only-summary",
                         f"--users={options['users']}",
                         f"--spawn-rate={options['spawn_rate']}",
-                        f"--run-time={options['run_time']}s",
+                        # The locustfile ends the run after the page views; this only bounds it.
+                        f"--run-time={options['run_time'] + SIGN_IN_ALLOWANCE}s",
                         "--stop-timeout=10",
                         f"--host=http://127.0.0.1:{port}",
                         "--loglevel=WARNING",
@@ -106,7 +111,7 @@ class Command(BaseCommand):
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     check=False,
-                    timeout=options["run_time"] + 300,
+                    timeout=options["run_time"] + SIGN_IN_ALLOWANCE + 120,
                 )
         if not summary_path.exists():
             raise CommandError(f"Locust wrote no summary; see {locust_log}")
@@ -143,9 +148,9 @@ def report(summary: dict[str, Any], meta: dict[str, Any]) -> str:
         f"{meta['load_start']} at the start, {meta['load_end']} at the end",
         f"- Data: {meta['data']}",
         f"- Load: {meta['users']} users ({users['coordinator']} coordinators, {users['manager']} managers, "
-        f"{users['unit']} unit members, {users['expert']} experts), each signing in once and then viewing "
-        f"pages with 1–3 s pauses, for {meta['run_time']} s; gunicorn with {meta['workers']} sync workers, "
-        "DEBUG off",
+        f"{users['unit']} unit members, {users['expert']} experts) sign in, each once; then all of them view "
+        f"pages with 1–3 s pauses for {summary.get('page_view_seconds', meta['run_time'])} s; gunicorn with "
+        f"{meta['workers']} sync workers, DEBUG off",
         "",
         "| page | requests | errors | median ms | p95 ms | p99 ms |",
         "|---|---:|---:|---:|---:|---:|",
