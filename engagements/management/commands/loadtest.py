@@ -149,7 +149,7 @@ def report(summary: dict[str, Any], meta: dict[str, Any]) -> str:
         f"- Data: {meta['data']}",
         f"- Load: {meta['users']} users ({users['coordinator']} coordinators, {users['manager']} managers, "
         f"{users['unit']} unit members, {users['expert']} experts) sign in, each once; then all of them view "
-        f"pages with 1–3 s pauses for {summary.get('page_view_seconds', meta['run_time'])} s; gunicorn with "
+        f"pages with 1–3 s pauses for {meta['run_time']} s; gunicorn with "
         f"{meta['workers']} sync workers, DEBUG off",
         "",
         "| page | requests | errors | median ms | p95 ms | p99 ms |",
