@@ -6,6 +6,7 @@ DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, SITE_URL, DATABASE_URL and EMAIL_BACKEND (se
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -248,8 +249,21 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
-# Minors need a guardian's consent recorded by a coordinator (DESIGN.md §4).
+# Age rules (docs/privacy.md, "Children and young people"). Nobody under MINIMUM_AGE can apply:
+# 13 is the Finnish age of consent for information-society services (Data Protection Act 1050/2018,
+# section 5). Under GUARDIAN_CONSENT_UNDER_AGE a guardian's consent is needed besides the young
+# person's own for every consent purpose (DESIGN.md §4: the registry holds lived experience of child
+# protection), except where GUARDIAN_REQUIRED_PURPOSES_UNDER sets another age for a purpose. By
+# default a young person decides alone from 15 whether to be contacted with offers (from 15 the
+# Child Welfare Act lets a child act in their own matters), while the registry itself and anything
+# that shows them to others (photo, quotes, recordings, units contacting them directly) need the
+# guardian until 18. Override with JSON, e.g. GUARDIAN_REQUIRED_PURPOSES_UNDER='{"contact": 18}'.
+MINIMUM_AGE = env_int("MINIMUM_AGE", 13)
 GUARDIAN_CONSENT_UNDER_AGE = env_int("GUARDIAN_CONSENT_UNDER_AGE", 18)
+GUARDIAN_REQUIRED_PURPOSES_UNDER: dict[str, int] = {
+    "contact": 15,
+    **json.loads(env_str("GUARDIAN_REQUIRED_PURPOSES_UNDER", "{}")),
+}
 # Consents last a year; experts are reminded a month before they run out.
 CONSENT_VALID_DAYS = env_int("CONSENT_VALID_DAYS", 365)
 CONSENT_REMINDER_DAYS = env_int("CONSENT_REMINDER_DAYS", 30)
@@ -258,6 +272,31 @@ CONSENT_REMINDER_DAYS = env_int("CONSENT_REMINDER_DAYS", 30)
 RETENTION_DAYS_AFTER_WITHDRAWAL = env_int("RETENTION_DAYS_AFTER_WITHDRAWAL", 90)
 ERASURE_GRACE_DAYS = env_int("ERASURE_GRACE_DAYS", 7)
 REJECTED_APPLICATION_RETENTION_DAYS = env_int("REJECTED_APPLICATION_RETENTION_DAYS", 30)
+# Every other kind of personal data has its period here too; `apply_retention` enforces them all
+# nightly and docs/privacy.md (generated from the inventory, registry/privacy.py) states them.
+# Applications nobody decided on.
+UNDECIDED_APPLICATION_RETENTION_DAYS = env_int("UNDECIDED_APPLICATION_RETENTION_DAYS", 180)
+# Free texts and files of a request (purpose, task, place, contact person, attachments, feedback
+# texts, impact note, reasons) after it is closed, cancelled or declined; the figures stay.
+REQUEST_TEXT_RETENTION_DAYS = env_int("REQUEST_TEXT_RETENTION_DAYS", 730)
+# Receipts once the claim is paid (the payroll system keeps the accounting copy).
+RECEIPT_RETENTION_DAYS = env_int("RECEIPT_RETENTION_DAYS", 180)
+# Accounts of unit members and former staff who have not signed in for this long are erased.
+INACTIVE_ACCOUNT_RETENTION_DAYS = env_int("INACTIVE_ACCOUNT_RETENTION_DAYS", 730)
+NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 180)
+# A private calendar address stops working, and is removed, when unused for this long.
+CALENDAR_FEED_UNUSED_DAYS = env_int("CALENDAR_FEED_UNUSED_DAYS", 90)
+AUDIT_LOG_RETENTION_DAYS = env_int("AUDIT_LOG_RETENTION_DAYS", 5 * 365)
+# Finished background tasks (their arguments hold e-mail addresses and texts).
+TASK_RESULT_RETENTION_DAYS = env_int("TASK_RESULT_RETENTION_DAYS", 14)
+# Units see a confirmed expert's introduction and (with consent) contact details until this many
+# days after the engagement.
+UNIT_CONTACT_GRACE_DAYS = env_int("UNIT_CONTACT_GRACE_DAYS", 14)
+# The privacy notice: who answers for the data (the joint controllers' agreed contact point) and
+# the data protection officer. Production sets real addresses.
+PRIVACY_CONTACT_EMAIL = env_str("PRIVACY_CONTACT_EMAIL", "kokemusasiantuntijat@kokemus.example")
+PRIVACY_CONTACT_ADDRESS = env_str("PRIVACY_CONTACT_ADDRESS", "")
+DATA_PROTECTION_OFFICER_EMAIL = env_str("DATA_PROTECTION_OFFICER_EMAIL", "tietosuoja@kokemus.example")
 # Invitation links (allauth password-reset keys) stop working after this many seconds.
 PASSWORD_RESET_TIMEOUT = env_int("INVITATION_LINK_SECONDS", 60 * 60 * 24 * 3)
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 5 * 1024 * 1024)
