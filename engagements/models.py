@@ -96,6 +96,11 @@ class RequestQuerySet(models.QuerySet["Request"]):
         due_before = now - dt.timedelta(weeks=settings.IMPACT_NOTE_WEEKS)
         return self.filter(status=Request.Status.COMPLETED, ends_at__lte=due_before, impact_note__isnull=True)
 
+    def sharing_experts_details(self, now: dt.datetime | None = None) -> RequestQuerySet:
+        """Not yet over, or over for less than UNIT_CONTACT_GRACE_DAYS (see `shares_experts_details`)."""
+        cutoff = (now or timezone.now()) - dt.timedelta(days=settings.UNIT_CONTACT_GRACE_DAYS)
+        return self.filter(Q(ends_at__isnull=True) | Q(ends_at__gte=cutoff))
+
     def texts_due_for_erasure(self, now: dt.datetime) -> RequestQuerySet:
         """Over (closed, cancelled or declined) for REQUEST_TEXT_RETENTION_DAYS, texts still kept."""
         cutoff = now - dt.timedelta(days=settings.REQUEST_TEXT_RETENTION_DAYS)
@@ -263,6 +268,13 @@ class Request(models.Model):
     def has_ended(self, now: dt.datetime | None = None) -> bool:
         end = self.end_time()
         return end is not None and end <= (now or timezone.now())
+
+    def shares_experts_details(self, now: dt.datetime | None = None) -> bool:
+        """Units see a confirmed expert's introduction, photo and (with consent) contact details
+        for the engagement and UNIT_CONTACT_GRACE_DAYS after it; then only the display name."""
+        end = self.end_time()
+        grace = dt.timedelta(days=settings.UNIT_CONTACT_GRACE_DAYS)
+        return end is None or end + grace >= (now or timezone.now())
 
     def impact_due(self) -> dt.date | None:
         end = self.end_time()

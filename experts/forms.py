@@ -65,6 +65,12 @@ def _validate_birth_year(year: int | None, *, required: bool) -> int | None:
     return year
 
 
+def _validate_birth_month(month: int | None) -> int | None:
+    if month is not None and not 1 <= month <= 12:
+        raise ValidationError(_("Choose the month from the list."), code="invalid")
+    return month
+
+
 def _month_needed(year: int | None, month: int | None) -> bool:
     """Without the month a person counts as under age until the year after (the safe side), so
     ask for it whenever that could treat an adult as a minor."""
@@ -138,6 +144,9 @@ class ApplicationForm(forms.ModelForm):
     def clean_birth_year(self) -> int | None:
         return _validate_birth_year(self.cleaned_data.get("birth_year"), required=True)
 
+    def clean_birth_month(self) -> int | None:
+        return _validate_birth_month(self.cleaned_data.get("birth_month"))
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         year, month = data.get("birth_year"), data.get("birth_month")
@@ -207,6 +216,9 @@ class ProfileForm(forms.ModelForm):
 
     def clean_birth_year(self) -> int | None:
         return _validate_birth_year(self.cleaned_data.get("birth_year"), required=False)
+
+    def clean_birth_month(self) -> int | None:
+        return _validate_birth_month(self.cleaned_data.get("birth_month"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -157,7 +157,7 @@ PERSONAL_DATA = [
             "at": Field(Category.LOG, (P, C, A), label=_("when")),
             "actor": Field(Category.LOG, (C, A), export=False),
             "actor_name": Field(Category.IDENTITY, (P, C, A), label=_("who"), display=lambda e: e.actor_label),
-            "actor_email": Field(Category.CONTACT, (P, C, A), export=False),
+            "actor_email": Field(Category.CONTACT, (P, C, A)),
             "action": Field(Category.LOG, (P, C, A), label=_("what was done")),
             "object_type": Field(Category.LOG, (P, C, A), label=_("to what"), display=lambda e: e.object_label),
             "object_id": Field(Category.LOG, (C, A), export=False),
