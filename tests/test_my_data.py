@@ -679,3 +679,210 @@ def test_running_retention_twice_is_safe(full_expert: ExpertProfile, region: Reg
     full_expert.refresh_from_db()
     assert full_expert.erased_at == erased_at
     assert AuditEvent.objects.filter(action=AuditEvent.Action.ERASE).count() == erase_events
+
+
+# Erasure covers the engagement history too (issue 9, item 6) ---------------------------------------
+
+
+def pdf_bytes() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=72, height=72)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def engaged_expert(
+    full_expert: ExpertProfile, make_request: Callable[..., Any], coordinator: User, unit_member: User
+) -> ExpertProfile:
+    """The full expert with a whole engagement history: every row that may hold their data."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from engagements import notifications
+    from engagements.models import (
+        Assignment,
+        CalendarFeed,
+        Debrief,
+        ExpenseClaim,
+        ExpertFeedback,
+        ImpactNote,
+        UnitFeedback,
+    )
+
+    start = timezone.now() - dt.timedelta(days=3)
+    held = make_request(status="completed", starts_at=start, ends_at=start + dt.timedelta(hours=2))
+    role = EngagementRole.objects.get(code="panellist")
+    attended = Assignment.objects.create(
+        request=held, expert=full_expert, role=role, status="attended", offer_expires_at=start, fee=120
+    )
+    Assignment.objects.create(
+        request=make_request(status="matching"),
+        expert=full_expert,
+        role=role,
+        status="declined",
+        offer_expires_at=start,
+        decline_reason="Tuuli Virtanen ei pääse: veljen oikeudenkäynti",
+    )
+    Assignment.objects.create(
+        request=make_request(status="matching"),
+        expert=full_expert,
+        role=role,
+        status="cancelled",
+        offer_expires_at=start,
+        cancel_reason="Kuopiossa sairastuin",
+    )
+    ExpertFeedback.objects.create(
+        assignment=attended, how_it_went=2, heard=3, respected=4, preparation=2, free_text="Virtanen jännitti"
+    )
+    Debrief.objects.create(assignment=attended, reason="low_score", note="Tuuli puhui veljestään (brother still)")
+    claim = ExpenseClaim(assignment=attended, kind="ticket", amount=12, description="Bussi Kuopiossa")
+    claim.receipt.save("kuitti.pdf", ContentFile(pdf_bytes()), save=False)
+    claim.receipt_type = "application/pdf"
+    claim.save()
+    UnitFeedback.objects.create(request=held, participants=30, usefulness=5, take_forward="Hyvä", given_by=unit_member)
+    ImpactNote.objects.create(request=held, text="Muutimme käytäntöä.", written_by=unit_member)
+    notifications.offer_made(attended)
+    CalendarFeed.objects.create(user=full_expert.user)
+    AuditEvent.record(full_expert.user, AuditEvent.Action.EXPORT, full_expert, "JSON export by the expert")
+    LogEntry.objects.log_action(
+        user_id=coordinator.pk,
+        content_type_id=ContentType.objects.get_for_model(ExpertProfile).pk,
+        object_id=full_expert.pk,
+        object_repr=str(full_expert),
+        action_flag=CHANGE,
+        change_message="Changed phone of Tuuli Virtanen",
+    )
+    return full_expert
+
+
+def media_files() -> list[str]:
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_erasure_leaves_nothing_that_names_the_expert_in_the_engagement_history(
+    engaged_expert: ExpertProfile,
+) -> None:
+    from engagements.models import Assignment, CalendarFeed, Debrief, ExpenseClaim, ExpertFeedback
+    from engagements.notifications import Notification
+
+    before = {key.split("#")[0] for key in rows_naming_the_person()}
+    # The scan really sees the engagement data while it is there.
+    assert {
+        "engagements.Assignment",
+        "engagements.ExpertFeedback",
+        "engagements.Debrief",
+        "engagements.ExpenseClaim",
+        "registry.AuditEvent",
+        "admin.LogEntry",
+    } <= before
+    assert any(name.startswith("receipts/") for name in media_files())
+    assert any(name.startswith("photos/") for name in media_files())
+    user = engaged_expert.user
+
+    engaged_expert.request_erasure()
+    make_due(engaged_expert)
+    run_retention()
+
+    assert rows_naming_the_person() == {}
+    # No file of theirs is left in the media folder.
+    assert media_files() == []
+    assert not Notification.objects.filter(user=user).exists()
+    assert not CalendarFeed.objects.filter(user=user).exists()
+    assert not AuditEvent.objects.filter(actor=user).exclude(ip=None).exists()
+    # The anonymous facts stay: the engagements, the fee and the scores count in the statistics.
+    assert Assignment.objects.filter(expert=engaged_expert).count() == 3
+    assert Assignment.objects.get(expert=engaged_expert, status="attended").fee == 120
+    assert ExpertFeedback.objects.get().how_it_went == 2
+    assert Debrief.objects.get().note == ""
+    assert ExpenseClaim.objects.get().amount == 12
+
+
+def test_erasure_keeps_the_log_of_staff_actions_about_the_expert(
+    engaged_expert: ExpertProfile, coordinator: User
+) -> None:
+    AuditEvent.record(coordinator, AuditEvent.Action.VIEW, engaged_expert)
+    engaged_expert.request_erasure()
+    make_due(engaged_expert)
+    run_retention()
+    view = AuditEvent.objects.get(action=AuditEvent.Action.VIEW)
+    assert view.actor_email == coordinator.email
+    export = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
+    assert (export.actor_email, export.actor_name) == ("", "")
+    assert export.actor_label == "Poistettu henkilö" or export.actor_label == "An erased person"
+
+
+def test_after_asking_for_erasure_the_expert_sees_it_is_pending(client: Client, expert: ExpertProfile) -> None:
+    give_consents(expert)
+    client.force_login(expert.user)
+    assert client.post(reverse("experts:erase"), {"confirm": "on"}).status_code == 302
+    # Signed out; they sign in again during the grace period.
+    client.force_login(expert.user)
+    page = client.get(reverse("engagements:expert-home")).content.decode()
+    expert.refresh_from_db()
+    assert "Aktiivinen" not in page
+    assert "odottaa poistamista" in page.lower()
+    assert expert.erase_after.strftime("%-d.%-m.%Y") in page
+    data_page = client.get(reverse("experts:my-data")).content.decode()
+    assert reverse("experts:cancel-erasure") in data_page
+    assert f'href="{reverse("experts:erase")}"' not in data_page
+
+
+def test_pending_erasure_blocks_new_offers(
+    expert: ExpertProfile, make_request: Callable[..., Any], coordinator: User
+) -> None:
+    from engagements.matching import evaluate
+    from engagements.models import InvalidTransition
+    from tests.conftest import ready_expert
+
+    ready_expert(expert)
+    req = make_request(status="matching")
+    candidates, _excluded = evaluate(req)
+    assert expert.pk in [c.expert_id for c in candidates]
+    expert.request_erasure(expert.user)
+    # Even if they give a consent again during the grace period.
+    expert.give_consent(ConsentPurpose.REGISTRY, by_user=expert.user)
+    expert.give_consent(ConsentPurpose.CONTACT, by_user=expert.user)
+    candidates, _excluded = evaluate(req)
+    assert expert.pk not in [c.expert_id for c in candidates]
+    with pytest.raises(InvalidTransition):
+        req.make_offers([expert], by=coordinator, answer_by=timezone.now() + dt.timedelta(days=2))
+    assert not req.assignments.exists()
+
+
+def test_coordinator_sees_the_pending_erasure(client: Client, expert: ExpertProfile, coordinator: User) -> None:
+    expert.request_erasure(expert.user)
+    client.force_login(coordinator)
+    detail = client.get(reverse("experts:expert", args=[expert.pk])).content.decode()
+    assert "Odottaa poistamista" in detail
+    listing = client.get(reverse("experts:expert-list")).content.decode()
+    assert "Odottaa poistamista" in listing
+
+
+def test_expert_can_cancel_a_pending_erasure(client: Client, expert: ExpertProfile) -> None:
+    give_consents(expert)
+    expert.request_erasure(expert.user)
+    client.force_login(expert.user)
+    response = client.post(reverse("experts:cancel-erasure"))
+    assert response.status_code == 302
+    expert.refresh_from_db()
+    assert expert.erasure_requested_at is None
+    # The registry consent went with the request: the usual retention after a withdrawal runs
+    # until they give it again.
+    assert expert.erase_after is not None
+    expert.give_consent(ConsentPurpose.REGISTRY, by_user=expert.user)
+    expert.refresh_from_db()
+    assert expert.erase_after is None
+    assert AuditEvent.objects.filter(detail="erasure request cancelled by the expert").exists()
+
+
+def test_cancelling_without_a_pending_erasure_changes_nothing(client: Client, expert: ExpertProfile) -> None:
+    client.force_login(expert.user)
+    response = client.post(reverse("experts:cancel-erasure"))
+    assert response.status_code == 302
+    expert.refresh_from_db()
+    assert expert.erasure_requested_at is None and expert.erase_after is None
