@@ -243,8 +243,10 @@ def test_json_export_contains_everything_about_the_expert(
     assert "password" not in account
 
     consents = data["consents"]
-    assert len(consents) == full_expert.consent_records.count() == len(ConsentPurpose.values) + len(
-        full_expert.consent_records.filter(given_by="guardian")
+    assert (
+        len(consents)
+        == full_expert.consent_records.count()
+        == len(ConsentPurpose.values) + len(full_expert.consent_records.filter(given_by="guardian"))
     )
     registry = [c for c in consents if c["purpose"] == "registry" and c["given_by"] == "self"]
     assert registry and registry[0]["action"] == "given" and registry[0]["text"]

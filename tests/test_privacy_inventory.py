@@ -26,7 +26,9 @@ def test_every_field_of_every_model_is_declared_or_marked_not_personal() -> None
 def test_a_model_left_out_of_the_inventory_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     # As if someone added engagements.ExpenseClaim without declaring it.
     config = apps.get_app_config("engagements")
-    monkeypatch.setattr(config, "personal_data", [e for e in config.personal_data if e.model != "engagements.ExpenseClaim"])
+    monkeypatch.setattr(
+        config, "personal_data", [e for e in config.personal_data if e.model != "engagements.ExpenseClaim"]
+    )
     missing = undeclared_fields()
     assert "engagements.ExpenseClaim.receipt" in missing
     assert "engagements.ExpenseClaim.description" in missing
