@@ -69,7 +69,13 @@ def _delete(user: User, rows: QuerySet[Any]) -> Any:
 
 
 def _request_label(row: Any) -> str:
-    request = row if isinstance(row, Request) else row.request
+    """The request a row is about, as a person recognises it: its title, type and day."""
+    if isinstance(row, Request):
+        request = row
+    elif hasattr(row, "assignment_id") and not hasattr(row, "request_id"):
+        request = row.assignment.request
+    else:
+        request = row.request
     when = request.starts_at or request.ends_at
     day = formats.date_format(timezone.localtime(when), "SHORT_DATE_FORMAT") if when else ""
     return f"{request.title} ({request.get_type_display()}{', ' + day if day else ''})"
@@ -240,6 +246,7 @@ PERSONAL_DATA = [
     ),
     ModelData(
         model="engagements.ExpertFeedback",
+        related=("assignment__request",),
         key="your_feedback",
         title=_("Your feedback"),
         about=_("experts"),
@@ -268,6 +275,7 @@ PERSONAL_DATA = [
     ),
     ModelData(
         model="engagements.Debrief",
+        related=("assignment__request",),
         key="debriefs",
         title=_("Debriefs"),
         about=_("experts"),
@@ -311,6 +319,7 @@ PERSONAL_DATA = [
     ),
     ModelData(
         model="engagements.ExpenseClaim",
+        related=("assignment__request",),
         key="expense_claims",
         title=_("Your expense claims"),
         about=_("experts"),

@@ -125,6 +125,8 @@ class ModelData:
     order: int = 100  # position on the readable export
     # Logs that point to other objects: left out when collecting a person's objects.
     is_log: bool = False
+    # Relations the readable export follows beyond the fields themselves (one query each).
+    related: tuple[str, ...] = ()
 
     @property
     def model_class(self) -> type[models.Model]:
@@ -289,7 +291,7 @@ def _prepared(entry: ModelData, rows: models.QuerySet[Any], names: Iterable[str]
     model = entry.model_class
     fks = [n for n in names if model._meta.get_field(n).many_to_one or model._meta.get_field(n).one_to_one]
     m2m = [n for n in names if model._meta.get_field(n).many_to_many]
-    return rows.select_related(*fks).prefetch_related(*m2m)
+    return rows.select_related(*fks, *entry.related).prefetch_related(*m2m)
 
 
 def _add(section: Section, entry: ModelData, instance: models.Model, names: Iterable[str]) -> None:
