@@ -168,7 +168,9 @@ def _expert_page(
             "trainings": list(expert.trainings.all()),
         },
         "guardian_form": forms.get("guardian_form") or GuardianConsentForm(),
-        "guardian_withdrawal_form": forms.get("guardian_withdrawal_form") or GuardianWithdrawalForm(),
+        # A prefix: both guardian forms are on the page and ids must stay unique.
+        "guardian_withdrawal_form": forms.get("guardian_withdrawal_form")
+        or GuardianWithdrawalForm(prefix="withdrawal"),
         "status_form": forms.get("status_form") or ExpertStatusForm(initial={"status": expert.status}),
         "trainings_form": forms.get("trainings_form") or TrainingsForm(instance=expert),
         "notes_form": forms.get("notes_form") or CoordinatorNotesForm(instance=expert),
@@ -216,7 +218,7 @@ def guardian_consent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @require_POST
 def guardian_withdrawal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     expert = get_expert_for_coordinator(request, pk)
-    form = GuardianWithdrawalForm(request.POST)
+    form = GuardianWithdrawalForm(request.POST, prefix="withdrawal")
     if not form.is_valid():
         return _expert_page(request, expert, 400, guardian_withdrawal_form=form)
     data = form.cleaned_data

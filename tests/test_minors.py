@@ -68,6 +68,11 @@ def guardian_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+def withdrawal(**values: Any) -> dict[str, Any]:
+    data = {"purpose": "photo", "guardian_name": "Maija", "method": "puhelu", **values}
+    return {f"withdrawal-{name}": value for name, value in data.items()}
+
+
 # The minimum age ------------------------------------------------------------------------------------
 
 
@@ -265,7 +270,7 @@ def test_a_guardians_withdrawal_takes_the_young_person_out_at_once(
     )
     assert ExpertProfile.objects.consent_current().filter(pk=minor.pk).exists()
     client.force_login(coordinator)
-    data = {"purpose": "registry", "guardian_name": "Maija", "method": "puhelu", "withdrawn_on": timezone.localdate()}
+    data = withdrawal(purpose="registry", withdrawn_on=timezone.localdate())
     response = client.post(reverse("experts:guardian-withdrawal", args=[minor.pk]), data)
     assert response.status_code == 302
     assert not ExpertProfile.objects.consent_current().filter(pk=minor.pk).exists()
@@ -280,7 +285,7 @@ def test_a_withdrawal_dated_in_the_future_is_refused(
     minor = make_expert(birth_year=timezone.localdate().year - 16, birth_month=1)
     client.force_login(coordinator)
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
-    data = {"purpose": "photo", "guardian_name": "Maija", "method": "puhelu", "withdrawn_on": tomorrow}
+    data = withdrawal(withdrawn_on=tomorrow)
     assert client.post(reverse("experts:guardian-withdrawal", args=[minor.pk]), data).status_code == 400
     assert not minor.consent_records.exists()
 
@@ -288,5 +293,5 @@ def test_a_withdrawal_dated_in_the_future_is_refused(
 def test_only_coordinators_record_a_withdrawal(client: Client, make_expert: Callable[..., Any]) -> None:
     minor = make_expert(birth_year=timezone.localdate().year - 16, birth_month=1)
     client.force_login(minor.user)
-    data = {"purpose": "photo", "guardian_name": "X", "method": "x", "withdrawn_on": timezone.localdate()}
+    data = withdrawal(withdrawn_on=timezone.localdate())
     assert client.post(reverse("experts:guardian-withdrawal", args=[minor.pk]), data).status_code == 403
