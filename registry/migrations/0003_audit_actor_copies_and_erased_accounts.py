@@ -5,6 +5,16 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def copy_actors(apps, schema_editor):
+    """Events written before this migration get their actor's identity copied too, so that removing a
+    user later changes nothing in the log."""
+    AuditEvent = apps.get_model("registry", "AuditEvent")
+    User = apps.get_model("registry", "User")
+    for user in User.objects.filter(pk__in=AuditEvent.objects.values("actor_id")):
+        name = f"{user.first_name} {user.last_name}".strip()
+        AuditEvent.objects.filter(actor_id=user.pk).update(actor_email=user.email, actor_name=name[:300])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -36,4 +46,5 @@ class Migration(migrations.Migration):
             model_name='auditevent',
             index=models.Index(fields=['object_type', 'object_id', 'at'], name='registry_au_object__ea8375_idx'),
         ),
+        migrations.RunPython(copy_actors, migrations.RunPython.noop),
     ]
