@@ -21,7 +21,8 @@ class AuditedViewMixin:
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
-        obj = getattr(response, "context_data", {}).get("original") if hasattr(response, "context_data") else None
+        # The admin's own page context holds the object it showed (absent on redirects and errors).
+        obj = (getattr(response, "context_data", None) or {}).get("original")
         if request.method == "GET" and obj is not None:
             AuditEvent.record(request.user, AuditEvent.Action.VIEW, obj, "opened in the admin")  # type: ignore[arg-type]
         return response

@@ -18,15 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import AuditEvent, StaffRole, UnitMembership, User
 from registry.privacy import Audience, Basis, Category, Field, ModelData, Retention, objects_of
 
-P, G, C, U, E, M, A = (
-    Audience.PERSON,
-    Audience.GUARDIAN,
-    Audience.COORDINATOR,
-    Audience.UNIT,
-    Audience.EXPERTS,
-    Audience.MANAGER,
-    Audience.ADMIN,
-)
+P, C, A = Audience.PERSON, Audience.COORDINATOR, Audience.ADMIN
 
 WITH_THE_ACCOUNT = Retention(
     _(
