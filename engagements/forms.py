@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from engagements.models import (
     MAX_EXPERTS_PER_REQUEST,
+    CalendarFeed,
     Debrief,
     ExpenseClaim,
     ExpertFeedback,
@@ -84,6 +85,15 @@ class RequestForm(forms.ModelForm):
             "deadline": forms.DateInput(attrs={"type": "date"}),
         }
         help_texts = {
+            "purpose": _(
+                "Why do you want an expert by experience, and what do you hope will change? Do not write anything "
+                "that could identify a client: no names, initials, ages or details of a case."
+            ),
+            "task": _(
+                "Do not write anything that could identify a client: no names, initials, ages or details of a case. "
+                "The experts offered the request read this."
+            ),
+            "audience": _("Who will be there? Describe groups, not individual clients."),
             "deadline": _("For a material review: when you need the comments."),
             "estimated_hours": _("For a material review: how many hours the work takes."),
             "experts_needed": _("At most 5."),
@@ -176,7 +186,10 @@ def sniff_document(upload: UploadedFile) -> str | None:
 class AttachmentForm(forms.Form):
     file = forms.FileField(
         label=_("Attachment"),
-        help_text=_("PDF, DOCX or ODT, at most 10 MB."),
+        help_text=_(
+            "PDF, DOCX or ODT, at most 10 MB. The file, and its name, must not name or show a client: remove "
+            "names and case details first."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.odt"}),
     )
 
@@ -302,7 +315,11 @@ class UnitFeedbackForm(forms.ModelForm):
             "take_forward": forms.Textarea(attrs={"rows": 3}),
             "free_text": forms.Textarea(attrs={"rows": 3}),
         }
-        help_texts = {"participants": _("How many people took part? The number goes into the statistics.")}
+        help_texts = {
+            "participants": _("How many people took part? The number goes into the statistics."),
+            "take_forward": _("Do not name clients or write details of a case."),
+            "free_text": _("Do not name clients or write details of a case."),
+        }
 
     def clean_participants(self) -> int:
         value = self.cleaned_data["participants"]
@@ -333,6 +350,12 @@ class ImpactNoteForm(forms.ModelForm):
         model = ImpactNote
         fields = ["text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 6})}
+        help_texts = {
+            "text": _(
+                "What changed or was decided because of the expert's contribution? The experts who took part read "
+                "this. Do not name clients or write details of a case."
+            )
+        }
 
 
 class DebriefForm(forms.ModelForm):
@@ -437,3 +460,15 @@ def strip_pdf(upload: UploadedFile) -> bytes:
     except (PdfReadError, ValueError, KeyError, OSError) as exc:
         raise ValidationError(_("The PDF file could not be read."), code="invalid_pdf") from exc
     return output.getvalue()
+
+
+class CalendarOptionsForm(forms.ModelForm):
+    class Meta:
+        model = CalendarFeed
+        fields = ["include_place", "include_requests"]
+        help_texts = {
+            "include_place": _(
+                "Calendar apps keep the place on their servers and show it on your phone's lock screen."
+            ),
+            "include_requests": _("Only the time, the type and a link, like your own engagements."),
+        }

@@ -30,6 +30,8 @@ def expert_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "consent_current": all(states[p].is_current for p in REQUIRED_PURPOSES),
         "needs_renewal": any(states[p].status in ("renew", "expired") for p in REQUIRED_PURPOSES),
         "needs_guardian": profile.is_minor() and profile.guardian_consent() is None,
+        # Without the month the safe assumption treats an adult as a minor for up to a year.
+        "needs_birth_month": bool(profile.birth_year) and not profile.birth_month and profile.is_minor(),
     }
     return render(request, "engagements/expert/home.html", context)
 

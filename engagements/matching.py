@@ -105,6 +105,7 @@ def evaluate(request: Request, *, explain: bool = True) -> tuple[list[Candidate]
         Row(*values)
         for values in ExpertProfile.objects.not_erased()
         .exclude(status=ExpertProfile.Status.LEAVING)
+        .exclude(pk__in=ExpertProfile.objects.erasure_pending().values("pk"))
         .order_by("display_name", "pk")
         .values_list(
             "pk", "kind", "status", "pause_until", "weekly_availability", "monthly_cap", "remote_ok", "home_region_id"

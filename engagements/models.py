@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from engagements import notifications
@@ -95,6 +95,17 @@ class RequestQuerySet(models.QuerySet["Request"]):
         """The impact note was due (IMPACT_NOTE_WEEKS after the engagement) and has not come."""
         due_before = now - dt.timedelta(weeks=settings.IMPACT_NOTE_WEEKS)
         return self.filter(status=Request.Status.COMPLETED, ends_at__lte=due_before, impact_note__isnull=True)
+
+    def sharing_experts_details(self, now: dt.datetime | None = None) -> RequestQuerySet:
+        """Not yet over, or over for less than UNIT_CONTACT_GRACE_DAYS (see `shares_experts_details`)."""
+        cutoff = (now or timezone.now()) - dt.timedelta(days=settings.UNIT_CONTACT_GRACE_DAYS)
+        return self.filter(Q(ends_at__isnull=True) | Q(ends_at__gte=cutoff))
+
+    def texts_due_for_erasure(self, now: dt.datetime) -> RequestQuerySet:
+        """Over (closed, cancelled or declined) for REQUEST_TEXT_RETENTION_DAYS, texts still kept."""
+        cutoff = now - dt.timedelta(days=settings.REQUEST_TEXT_RETENTION_DAYS)
+        over = [Request.Status.CLOSED, Request.Status.CANCELLED, Request.Status.DECLINED]
+        return self.filter(status__in=over, closed_at__lt=cutoff, texts_erased_at__isnull=True)
 
     def needs_action(self, now: dt.datetime | None = None) -> RequestQuerySet:
         """What a coordinator should act on: new requests, requests still short of experts, and
@@ -185,6 +196,8 @@ class Request(models.Model):
     closed_incomplete = models.BooleanField(_("closed with something missing"), default=False)
     feedback_reminders = models.PositiveSmallIntegerField(default=0)
     impact_reminders = models.PositiveSmallIntegerField(default=0)
+    # Free texts may name clients and are kept only REQUEST_TEXT_RETENTION_DAYS after the end.
+    texts_erased_at = models.DateTimeField(_("texts erased at"), null=True, blank=True)
 
     objects = RequestQuerySet.as_manager()
 
@@ -255,6 +268,13 @@ class Request(models.Model):
     def has_ended(self, now: dt.datetime | None = None) -> bool:
         end = self.end_time()
         return end is not None and end <= (now or timezone.now())
+
+    def shares_experts_details(self, now: dt.datetime | None = None) -> bool:
+        """Units see a confirmed expert's introduction, photo and (with consent) contact details
+        for the engagement and UNIT_CONTACT_GRACE_DAYS after it; then only the display name."""
+        end = self.end_time()
+        grace = dt.timedelta(days=settings.UNIT_CONTACT_GRACE_DAYS)
+        return end is None or end + grace >= (now or timezone.now())
 
     def impact_due(self) -> dt.date | None:
         end = self.end_time()
@@ -358,6 +378,8 @@ class Request(models.Model):
         row = Request.objects.select_for_update().get(pk=self.pk)
         if row.status not in (self.Status.MATCHING, self.Status.OFFERED, self.Status.CONFIRMED):
             raise InvalidTransition(_("Offers can be made only for a request in matching."))
+        if ExpertProfile.objects.erasure_pending().filter(pk__in=[e.pk for e in experts]).exists():
+            raise InvalidTransition(_("An expert who asked for their data to be erased cannot be offered engagements."))
         role = EngagementRole.objects.filter(code=row.role_code).first() or EngagementRole.objects.first()
         made = []
         for expert in experts:
@@ -369,6 +391,26 @@ class Request(models.Model):
         row.refresh_status_from_assignments()
         self.refresh_from_db()
         return made
+
+    @transaction.atomic
+    def erase_texts(self) -> None:
+        """Retention: the request's free texts and files, and those written about it (reasons,
+        feedback, the impact note, debrief notes, expense descriptions), are erased; the figures the
+        statistics need stay. The title becomes the type, in the service's default language."""
+        with translation.override(settings.LANGUAGE_CODE):
+            title = str(self.get_type_display())
+        blank = {"purpose": "", "task": "", "audience": "", "place": "", "status_reason": ""}
+        contact = {"contact_name": "", "contact_phone": "", "contact_email": ""}
+        Request.objects.filter(pk=self.pk).update(title=title, texts_erased_at=timezone.now(), **blank, **contact)
+        for attachment in self.attachments.all():
+            attachment.delete()
+        UnitFeedback.objects.filter(request=self).update(take_forward="", free_text="")
+        ImpactNote.objects.filter(request=self).update(text="")
+        self.assignments.update(decline_reason="", cancel_reason="")
+        ExpertFeedback.objects.filter(assignment__request=self).update(free_text="")
+        Debrief.objects.filter(assignment__request=self).update(note="")
+        ExpenseClaim.objects.filter(assignment__request=self).update(description="", return_reason="")
+        self.refresh_from_db()
 
     def close_if_done(self) -> bool:
         if self.status != self.Status.COMPLETED or self.missing_after_engagement():
@@ -468,6 +510,14 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        # No file outlives its row (rows removed in bulk are swept by `apply_retention`).
+        storage, name = self.file.storage, self.file.name
+        result = super().delete(*args, **kwargs)
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
+        return result
 
 
 class AssignmentQuerySet(models.QuerySet["Assignment"]):
@@ -685,20 +735,44 @@ def new_calendar_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class CalendarFeedQuerySet(models.QuerySet["CalendarFeed"]):
+    def unused_since(self, cutoff: dt.datetime) -> CalendarFeedQuerySet:
+        """Not read (or, if never read, not made) since the cutoff."""
+        return self.filter(Q(last_used_at__lt=cutoff) | Q(last_used_at__isnull=True, created_at__lt=cutoff))
+
+
 class CalendarFeed(models.Model):
-    """A private, revocable calendar URL per user."""
+    """A private, revocable calendar address per user. It carries only times, types and links into
+    the service; the place only if the owner chooses, and other requests (a unit's, a coordinator's
+    scope) only if the owner turns them on. Unused for CALENDAR_FEED_UNUSED_DAYS, it stops working."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
     token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("made at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last read at"), null=True, blank=True)
+    include_place = models.BooleanField(_("show the place in my calendar"), default=False)
+    include_requests = models.BooleanField(
+        _("also show the confirmed requests I can see as a unit member or coordinator"), default=False
+    )
+
+    objects = CalendarFeedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("calendar address")
+        verbose_name_plural = _("calendar addresses")
 
     def __str__(self) -> str:
         return f"calendar of {self.user_id}"
 
+    def is_expired(self, now: dt.datetime | None = None) -> bool:
+        cutoff = (now or timezone.now()) - dt.timedelta(days=settings.CALENDAR_FEED_UNUSED_DAYS)
+        return (self.last_used_at or self.created_at) < cutoff
+
     def rotate(self) -> None:
         self.token = new_calendar_token()
         self.created_at = timezone.now()
-        self.save(update_fields=["token", "created_at"])
+        self.last_used_at = None
+        self.save(update_fields=["token", "created_at", "last_used_at"])
 
 
 # After the engagement ------------------------------------------------------------------------------
@@ -930,6 +1004,19 @@ class ExpenseClaim(models.Model):
         self.status = self.Status.APPROVED
         self.decided_by, self.decided_at = by, timezone.now()
         self.save(update_fields=["status", "decided_by", "decided_at"])
+
+    def forget_receipt(self) -> None:
+        """Retention and erasure: the receipt file goes; the claim's figures stay for the accounts."""
+        if self.receipt:
+            self.receipt.delete(save=False)
+            ExpenseClaim.objects.filter(pk=self.pk).update(receipt="", receipt_type="")
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        storage, name = self.receipt.storage, self.receipt.name
+        result = super().delete(*args, **kwargs)
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
+        return result
 
     def send_back(self, by: Any, reason: str) -> None:
         if self.status != self.Status.SUBMITTED:

@@ -47,6 +47,31 @@ MESSAGES = {
 }
 
 
+# E-mail is read in shared and family mailboxes and on lock screens: its subject and text say only
+# what happened, never the request's title, the unit, the place, a reason or an impact note. The
+# content stays behind sign-in, one click away.
+EMAIL_HEADLINES = {
+    "request_submitted": _("A new request has arrived"),
+    "request_in_matching": _("Your request is being handled"),
+    "request_declined": _("Your request could not be fulfilled"),
+    "request_cancelled": _("A request was cancelled"),
+    "request_confirmed": _("Experts are confirmed for your request"),
+    "offer_made": _("You have a new offer"),
+    "offer_accepted": _("An expert accepted an offer"),
+    "offer_declined": _("An expert declined an offer"),
+    "offer_reminder": _("Please answer your offer"),
+    "assignment_confirmed": _("You are confirmed for an engagement"),
+    "assignment_cancelled": _("An engagement was cancelled"),
+    "expert_cancelled": _("An expert cancelled"),
+    "event_reminder": _("Reminder: an engagement is coming up"),
+    "unit_feedback_requested": _("How did it go? Please give feedback"),
+    "expert_feedback_requested": _("How did it go for you? Please tell us"),
+    "impact_note_requested": _("What happened next? Please tell the experts"),
+    "impact_note_written": _("The unit told what happened next"),
+    "debrief_requested": _("A debrief is needed"),
+}
+
+
 class Notification(models.Model):
     """The in-app list. Text is rendered when shown, in the reader's language."""
 
@@ -108,7 +133,7 @@ def notify(
             continue
         language = user.preferred_language
         with translation.override(language):
-            headline = message_for(kind, request.title)
+            headline = str(EMAIL_HEADLINES[kind])
         send_templated_mail(
             "engagements/email/notice",
             [user.email],
@@ -256,7 +281,6 @@ def impact_note_written(request: Request) -> None:
             request,
             url_name="engagements:history",
             assignment=assignment,
-            extra={"impact_text": request.impact_note.text},
         )
 
 

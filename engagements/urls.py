@@ -44,6 +44,8 @@ urlpatterns = [
     path("engagements/<int:pk>/calendar.ics", views.assignment_ics, name="assignment-ics"),
     path("calendar/", views.calendar_settings, name="calendar"),
     path("calendar/new-address/", views.calendar_rotate, name="calendar-rotate"),
+    path("calendar/turn-on/", views.calendar_turn_on, name="calendar-turn-on"),
+    path("calendar/turn-off/", views.calendar_turn_off, name="calendar-turn-off"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar-feed"),
     # Notifications
     path("notifications/", views.notifications, name="notifications"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.core.ratelimit import consume as consume_rate_limit
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,15 +24,23 @@ from engagements.access import (
     unit_member_required,
     units_for_new_request,
 )
-from engagements.forms import AttachmentForm, InviteForm, JoinForm, OptionalReasonForm, ReasonForm, RequestForm
+from engagements.forms import (
+    AttachmentForm,
+    CalendarOptionsForm,
+    InviteForm,
+    JoinForm,
+    OptionalReasonForm,
+    ReasonForm,
+    RequestForm,
+)
 from engagements.invitations import invite_unit_member, tell_existing_account
-from engagements.models import Assignment, Attachment, InvalidTransition, Request
+from engagements.models import Assignment, Attachment, CalendarFeed, InvalidTransition, Request
 from engagements.notifications import Notification, message_for
 from experts.models import ConsentPurpose, ExpertProfile
 from registry.access import role_required
 from registry.files import private_file_response
 from registry.http import AuthenticatedHttpRequest
-from registry.models import Role, StaffRole, Unit, User, regions_in_scope
+from registry.models import AuditEvent, Role, StaffRole, Unit, User, regions_in_scope
 
 # Unit members ------------------------------------------------------------------------------------
 
@@ -63,14 +72,18 @@ def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             form.save_m2m()
         messages.success(request, _("The request was saved as a draft. Check it and send it to the coordinator."))
         return redirect("engagements:unit-request", pk=obj.pk)
-    return render(request, "engagements/unit/request_form.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "retention_days": settings.REQUEST_TEXT_RETENTION_DAYS}
+    return render(request, "engagements/unit/request_form.html", context, status=400 if form.errors else 200)
 
 
 def _confirmed_with_contacts(obj: Request) -> list[tuple[Assignment, bool, bool]]:
     """Confirmed experts, whether each allows the unit to contact them directly, and whether their
-    photo may be shown."""
+    photo may be shown. Both, and the expert's introduction, only until UNIT_CONTACT_GRACE_DAYS
+    after the engagement (see Request.shares_experts_details)."""
     took_part = [Assignment.Status.CONFIRMED, Assignment.Status.ATTENDED]
     confirmed = list(obj.assignments.filter(status__in=took_part).select_related("expert__user", "role"))
+    if not obj.shares_experts_details():
+        return [(assignment, False, False) for assignment in confirmed]
     ids = [a.expert_id for a in confirmed]
 
     def allowed(purpose: str) -> set[int]:
@@ -92,9 +105,18 @@ def unit_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _unit_request_page(
     request: AuthenticatedHttpRequest, obj: Request, attachment_form: AttachmentForm | None = None, status: int = 200
 ) -> HttpResponse:
+    confirmed = _confirmed_with_contacts(obj)
+    for assignment, direct, _photo in confirmed:
+        if direct:
+            # Units' views of an expert's contact details are in the expert's access log.
+            AuditEvent.record(
+                request.user, AuditEvent.Action.VIEW, assignment.expert, "contact details shown to a unit"
+            )
     context = {
         "obj": obj,
-        "confirmed": _confirmed_with_contacts(obj),
+        "confirmed": confirmed,
+        "shares_details": obj.shares_experts_details(),
+        "grace_days": settings.UNIT_CONTACT_GRACE_DAYS,
         "attachments": obj.attachments.all(),
         "attachment_form": attachment_form or AttachmentForm(),
         "cancel_form": ReasonForm(),
@@ -116,9 +138,8 @@ def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         form.save()
         messages.success(request, _("The request was saved."))
         return redirect("engagements:unit-request", pk=obj.pk)
-    return render(
-        request, "engagements/unit/request_form.html", {"form": form, "obj": obj}, status=400 if form.errors else 200
-    )
+    context = {"form": form, "obj": obj, "retention_days": settings.REQUEST_TEXT_RETENTION_DAYS}
+    return render(request, "engagements/unit/request_form.html", context, status=400 if form.errors else 200)
 
 
 @unit_member_required
@@ -264,6 +285,13 @@ def expert_photo(request: HttpRequest, pk: int) -> HttpResponse:
                 request__in=Request.objects.visible_to_unit_member(user),
             ).values("expert_id")
             experts = experts.filter(pk__in=confirmed_to_my_units).with_current_consent(ConsentPurpose.PHOTO)
+            # Only while the unit still sees the expert's details (the engagement plus a grace period).
+            recent = Request.objects.visible_to_unit_member(user).sharing_experts_details()
+            experts = experts.filter(
+                pk__in=Assignment.objects.filter(
+                    status__in=[Assignment.Status.CONFIRMED, Assignment.Status.ATTENDED], request__in=recent
+                ).values("expert_id")
+            )
     expert = get_object_or_404(experts, pk=pk)
     return private_file_response(expert.photo, content_type="image/jpeg", filename="photo.jpg", inline=True)
 
@@ -370,24 +398,62 @@ def assignment_ics(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     if assignment.request.busy_window() is None:
         raise Http404
-    body = calendar.ics_for([assignment])
+    body = calendar.ics_for([assignment], user)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="engagement-{assignment.pk}.ics"'
     return response
 
 
+def _may_include_requests(user: User) -> bool:
+    return user.has_role(Role.UNIT) or user.has_role(Role.COORDINATOR)
+
+
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def calendar_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     feed = calendar.feed_for(request.user)
-    url = request.build_absolute_uri(calendar.feed_path(feed))
-    return render(request, "engagements/calendar.html", {"feed_url": url})
+    form = CalendarOptionsForm(request.POST or None, instance=feed)
+    if not _may_include_requests(request.user):
+        del form.fields["include_requests"]
+    if request.method == "POST":
+        if feed is None:
+            raise Http404
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Your calendar settings were saved."))
+            return redirect("engagements:calendar")
+    context = {
+        "feed": feed,
+        "feed_url": request.build_absolute_uri(calendar.feed_path(feed)) if feed else None,
+        "form": form,
+        "unused_days": settings.CALENDAR_FEED_UNUSED_DAYS,
+    }
+    return render(request, "engagements/calendar.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def calendar_turn_on(request: AuthenticatedHttpRequest) -> HttpResponse:
+    calendar.turn_on(request.user)
+    messages.success(request, _("Your private calendar address is ready."))
+    return redirect("engagements:calendar")
+
+
+@login_required
+@require_POST
+def calendar_turn_off(request: AuthenticatedHttpRequest) -> HttpResponse:
+    CalendarFeed.objects.filter(user=request.user).delete()
+    messages.success(request, _("Your calendar address was turned off. It no longer works anywhere."))
+    return redirect("engagements:calendar")
 
 
 @login_required
 @require_POST
 def calendar_rotate(request: AuthenticatedHttpRequest) -> HttpResponse:
-    calendar.feed_for(request.user).rotate()
+    feed = calendar.feed_for(request.user)
+    if feed is None:
+        raise Http404
+    feed.rotate()
     messages.success(request, _("Your calendar address was changed. The old address no longer works."))
     return redirect("engagements:calendar")
 

@@ -14,6 +14,7 @@ from experts.models import (
     Theme,
     Training,
 )
+from registry.admin import AuditedViewMixin
 
 
 class AvailabilityExceptionInline(admin.TabularInline):
@@ -26,7 +27,7 @@ class ConsentRecordInline(admin.TabularInline):
 
     model = ConsentRecord
     extra = 0
-    fields = ["at", "purpose", "action", "given_by", "text", "expires_at", "guardian_name"]
+    fields = ["at", "purpose", "action", "given_by", "text", "expires_at", "guardian_name", "guardian_email"]
     readonly_fields = fields
     can_delete = False
 
@@ -35,7 +36,7 @@ class ConsentRecordInline(admin.TabularInline):
 
 
 @admin.register(ExpertProfile)
-class ExpertProfileAdmin(admin.ModelAdmin):
+class ExpertProfileAdmin(AuditedViewMixin, admin.ModelAdmin):
     list_display = ["display_name", "kind", "status", "home_region", "birth_year", "created_at", "erased_at"]
     list_filter = ["kind", "status", "home_region", "remote_ok", "roles", "themes"]
     search_fields = ["display_name", "user__email"]
@@ -62,7 +63,7 @@ class ConsentTextAdmin(admin.ModelAdmin):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(AuditedViewMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "region", "status", "created_at", "decided_at"]
     list_filter = ["status", "kind", "region"]
     search_fields = ["name", "email"]

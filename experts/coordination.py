@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpResponse
@@ -17,17 +18,21 @@ from django_filters.views import FilterView
 from experts.access import get_application_for_coordinator, get_expert_for_coordinator
 from experts.filters import ExpertFilter
 from experts.forms import (
+    AccessLogFilterForm,
     ApplicationNoteForm,
     CoordinatorNotesForm,
     ExpertStatusForm,
     GuardianConsentForm,
+    GuardianWithdrawalForm,
     RejectApplicationForm,
     TrainingsForm,
 )
-from experts.models import Application, ConsentPurpose, ExpertProfile, InvalidTransition
+from experts.models import Application, ConsentPurpose, ConsentRecord, ExpertProfile, InvalidTransition
+from experts.notify import send_guardian_notice
 from registry.access import coordinator_regions, role_required
 from registry.http import AuthenticatedHttpRequest
 from registry.models import AuditEvent, Role
+from registry.privacy import objects_of
 
 # Applications ----------------------------------------------------------------------------------
 
@@ -144,11 +149,13 @@ def _expert_page(
     request: AuthenticatedHttpRequest, expert: ExpertProfile, status: int = 200, **forms: Any
 ) -> HttpResponse:
     states = expert.consent_states()
+    guardian_purposes = expert.guardian_purposes()
     context = {
         "expert": expert,
         "consent_rows": [(ConsentPurpose(p).label, states[p]) for p in ConsentPurpose.values],
         "history": expert.consent_records.select_related("text", "recorded_by").order_by("-at", "-pk"),
         "is_minor": expert.is_minor(),
+        "guardian_rows": [(ConsentPurpose(p).label, expert.guardian_consent(purpose=p)) for p in guardian_purposes],
         "guardian_consent": expert.guardian_consent(),
         "consent_current": expert.is_consent_current(),
         "exceptions": expert.exceptions.all(),
@@ -161,6 +168,9 @@ def _expert_page(
             "trainings": list(expert.trainings.all()),
         },
         "guardian_form": forms.get("guardian_form") or GuardianConsentForm(),
+        # A prefix: both guardian forms are on the page and ids must stay unique.
+        "guardian_withdrawal_form": forms.get("guardian_withdrawal_form")
+        or GuardianWithdrawalForm(prefix="withdrawal"),
         "status_form": forms.get("status_form") or ExpertStatusForm(initial={"status": expert.status}),
         "trainings_form": forms.get("trainings_form") or TrainingsForm(instance=expert),
         "notes_form": forms.get("notes_form") or CoordinatorNotesForm(instance=expert),
@@ -183,17 +193,68 @@ def guardian_consent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     form = GuardianConsentForm(request.POST)
     if not form.is_valid():
         return _expert_page(request, expert, 400, guardian_form=form)
+    data = form.cleaned_data
     with transaction.atomic():
-        expert.record_guardian_consent(
-            guardian_name=form.cleaned_data["guardian_name"],
-            relation=form.cleaned_data["relation"],
-            method=form.cleaned_data["method"],
-            given_on=form.cleaned_data["given_on"],
+        records = expert.record_guardian_consent(
+            guardian_name=data["guardian_name"],
+            relation=data["relation"],
+            method=data["method"],
+            given_on=data["given_on"],
             recorded_by=request.user,
+            purposes=data["purposes"] or None,
+            email=data["email"],
+            phone=data["phone"],
+            notice=data["notice"],
         )
-        AuditEvent.record(request.user, AuditEvent.Action.CONSENT, expert, "guardian consent recorded")
+        purposes = ", ".join(record.purpose for record in records)
+        AuditEvent.record(request.user, AuditEvent.Action.CONSENT, expert, f"guardian consent recorded: {purposes}")
+        if data["notice"] == ConsentRecord.Notice.EMAIL:
+            send_guardian_notice(expert, data["email"], records)
     messages.success(request, _("The guardian's consent was recorded."))
     return redirect("experts:expert", pk=expert.pk)
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def guardian_withdrawal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    expert = get_expert_for_coordinator(request, pk)
+    form = GuardianWithdrawalForm(request.POST, prefix="withdrawal")
+    if not form.is_valid():
+        return _expert_page(request, expert, 400, guardian_withdrawal_form=form)
+    data = form.cleaned_data
+    with transaction.atomic():
+        expert.record_guardian_withdrawal(
+            data["purpose"],
+            guardian_name=data["guardian_name"],
+            method=data["method"],
+            withdrawn_on=data["withdrawn_on"],
+            recorded_by=request.user,
+        )
+        AuditEvent.record(
+            request.user, AuditEvent.Action.CONSENT, expert, f"guardian consent withdrawn: {data['purpose']}"
+        )
+    messages.success(request, _("The guardian's withdrawal was recorded."))
+    return redirect("experts:expert", pk=expert.pk)
+
+
+@role_required(Role.COORDINATOR)
+@require_GET
+def expert_access_log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Who has handled this expert's data, month by month: views, exports, changes, consents,
+    sign-ins, calendar reads, also of their engagements and application."""
+    expert = get_expert_for_coordinator(request, pk)
+    form = AccessLogFilterForm(request.GET or None)
+    events = AuditEvent.objects.about(objects_of(expert.user)) | AuditEvent.objects.filter(actor=expert.user)
+    month = form.cleaned_data["month"] if form.is_valid() else None
+    if month is not None:
+        events = events.filter(at__gte=month.start, at__lt=month.end)
+    # Opening the log is itself a view of the expert's data.
+    AuditEvent.record(request.user, AuditEvent.Action.VIEW, expert, "access log")
+    page = Paginator(events.order_by("-at", "-pk"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"expert": expert, "form": form, "page_obj": page, "query": query.urlencode(), "month": month}
+    return render(request, "experts/coordinator/access_log.html", context)
 
 
 @role_required(Role.COORDINATOR)

@@ -261,6 +261,8 @@ def seed_demo_experts(regions: dict[str, Region], units: dict[str, Unit]) -> Non
                 method="allekirjoitettu lomake",
                 given_on=timezone.localdate() - dt.timedelta(days=30),
                 recorded_by=coordinator,
+                email="huoltaja@demo.test",
+                notice=ConsentRecord.Notice.PAPER,
             )
         if row["display_name"] == "Pirjo" and not profile.exceptions.exists():
             AvailabilityException.objects.create(

@@ -1,24 +1,31 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
 from experts.models import (
     WEEKDAYS,
     Application,
     AvailabilityException,
+    ConsentPurpose,
+    ConsentRecord,
     EngagementRole,
     ExpertProfile,
     Language,
     PartOfDay,
     Theme,
     Training,
+    adult_from,
     availability_bit,
+    old_enough_to_apply,
 )
 from experts.photos import reencode_photo
 from registry.models import Region
@@ -30,17 +37,44 @@ def _checkboxes(queryset: Any, label: Any, required: bool = False) -> forms.Mode
     )
 
 
+MONTH_CHOICES = [("", "–"), *MONTHS.items()]
+
+
+def too_young_error() -> ValidationError:
+    return ValidationError(
+        _(
+            "Thank you for wanting to take part! Experts by experience must be at least %(age)s years old, so we "
+            "cannot take your application yet. You are warmly welcome to apply when you are %(age)s. If you would "
+            "like to talk to someone now, your own social worker or the school's counsellor is there for you."
+        ),
+        code="too_young",
+        params={"age": settings.MINIMUM_AGE},
+    )
+
+
 def _validate_birth_year(year: int | None, *, required: bool) -> int | None:
     if year is None:
         if required:
             raise ValidationError(_("Please give your birth year."), code="required")
         return None
     this_year = timezone.localdate().year
-    if year > this_year - 12:
-        raise ValidationError(_("Experts must be at least 12 years old."), code="too_young")
+    if year > this_year - settings.MINIMUM_AGE:
+        raise too_young_error()
     if year < this_year - 100:
         raise ValidationError(_("Please check the birth year."), code="too_old")
     return year
+
+
+def _validate_birth_month(month: int | None) -> int | None:
+    if month is not None and not 1 <= month <= 12:
+        raise ValidationError(_("Choose the month from the list."), code="invalid")
+    return month
+
+
+def _month_needed(year: int | None, month: int | None) -> bool:
+    """Without the month a person counts as under age until the year after (the safe side), so
+    ask for it whenever that could treat an adult as a minor."""
+    return bool(year) and month is None and timezone.localdate() < adult_from(year, None)
 
 
 class ApplicationForm(forms.ModelForm):
@@ -57,12 +91,34 @@ class ApplicationForm(forms.ModelForm):
 
     class Meta:
         model = Application
-        fields = ["name", "email", "phone", "kind", "birth_year", "region", "languages", "roles", "message"]
-        widgets = {"kind": forms.RadioSelect, "message": forms.Textarea(attrs={"rows": 5})}
+        fields = [
+            "name",
+            "email",
+            "phone",
+            "kind",
+            "birth_year",
+            "birth_month",
+            "region",
+            "languages",
+            "roles",
+            "message",
+        ]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "message": forms.Textarea(attrs={"rows": 5}),
+            "birth_month": forms.Select(choices=MONTH_CHOICES),
+        }
         help_texts = {
             "name": _("Your own name. Units will not see it."),
             "phone": _("Optional. Some people prefer a phone call or a text message."),
-            "birth_year": _("Under 18s are welcome; we will also ask your guardian for consent."),
+            "birth_year": _(
+                "You can apply from the age of %(age)s. Under 18s are welcome; we will also ask your guardian "
+                "for consent."
+            ),
+            "birth_month": _("We ask for the month only, to know when you no longer need a guardian's consent."),
+            "message": _(
+                "Tell about yourself, not about other people: please do not write names or details of anyone else."
+            ),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -73,6 +129,9 @@ class ApplicationForm(forms.ModelForm):
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         self.fields["birth_year"].widget.attrs.update({"inputmode": "numeric"})
+        self.fields["birth_year"].help_text = self.fields["birth_year"].help_text % {"age": settings.MINIMUM_AGE}
+        self.fields["birth_month"].required = True
+        self.fields["birth_month"].error_messages["required"] = _("Please give your birth month.")
 
     def clean_website(self) -> str:
         if self.cleaned_data.get("website"):
@@ -84,6 +143,17 @@ class ApplicationForm(forms.ModelForm):
 
     def clean_birth_year(self) -> int | None:
         return _validate_birth_year(self.cleaned_data.get("birth_year"), required=True)
+
+    def clean_birth_month(self) -> int | None:
+        return _validate_birth_month(self.cleaned_data.get("birth_month"))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        year, month = data.get("birth_year"), data.get("birth_month")
+        # With the month we know: someone whose birthday may still be ahead is not yet old enough.
+        if year and month and not old_enough_to_apply(year, month):
+            self.add_error("birth_year", too_young_error())
+        return data
 
 
 class ApplicationNoteForm(forms.ModelForm):
@@ -131,7 +201,7 @@ class ProfileForm(forms.ModelForm):
             "kind": forms.RadioSelect,
             "compensation": forms.RadioSelect,
             "bio": forms.Textarea(attrs={"rows": 4}),
-            "birth_month": forms.Select(choices=[("", "–"), *[(m, str(m)) for m in range(1, 13)]]),
+            "birth_month": forms.Select(choices=MONTH_CHOICES),
         }
         help_texts = {
             "bio": _("What units see about you when you are confirmed to their request."),
@@ -147,8 +217,19 @@ class ProfileForm(forms.ModelForm):
     def clean_birth_year(self) -> int | None:
         return _validate_birth_year(self.cleaned_data.get("birth_year"), required=False)
 
+    def clean_birth_month(self) -> int | None:
+        return _validate_birth_month(self.cleaned_data.get("birth_month"))
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if _month_needed(data.get("birth_year"), data.get("birth_month")):
+            self.add_error(
+                "birth_month",
+                _(
+                    "Please give your birth month too. Without it we must treat you as under 18 until the end of the "
+                    "year you turn 18."
+                ),
+            )
         overlap = set(data.get("themes") or []) & set(data.get("avoid_topics") or [])
         if overlap:
             self.add_error(
@@ -244,19 +325,60 @@ class AwayForm(forms.ModelForm):
 
 
 class GuardianConsentForm(forms.Form):
+    purposes = forms.MultipleChoiceField(
+        label=_("What the guardian consented to"),
+        choices=ConsentPurpose.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked to record it for everything the young person's age needs it for."),
+    )
     guardian_name = forms.CharField(label=_("Guardian's name"), max_length=120)
     relation = forms.CharField(
         label=_("Relation to the expert"),
         max_length=80,
         help_text=_("For example mother, father or a social worker acting as guardian."),
     )
+    email = forms.EmailField(label=_("Guardian's e-mail address"), required=False)
+    phone = forms.CharField(label=_("Guardian's phone number"), max_length=40, required=False)
     method = forms.CharField(
         label=_("How the consent was given"), max_length=120, help_text=_("For example a signed form or a phone call.")
+    )
+    notice = forms.ChoiceField(
+        label=_("How the guardian was told about the privacy notice and their rights"),
+        choices=ConsentRecord.Notice.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A guardian has the same rights as the young person: to see the data, to have it corrected and to "
+            "withdraw the consent. With e-mail, the service sends them the privacy notice now."
+        ),
     )
     given_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_given_on(self) -> dt.date:
         day = self.cleaned_data["given_on"]
+        if day > timezone.localdate():
+            raise ValidationError(_("The date is in the future."), code="future")
+        return day
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("email") and not data.get("phone"):
+            self.add_error("email", _("Give the guardian's e-mail address or phone number, so they can be reached."))
+        if data.get("notice") == ConsentRecord.Notice.EMAIL and not data.get("email"):
+            self.add_error("notice", _("To send the privacy notice by e-mail, give the guardian's e-mail address."))
+        return data
+
+
+class GuardianWithdrawalForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("What the guardian withdrew"), choices=ConsentPurpose.choices)
+    guardian_name = forms.CharField(label=_("Guardian's name"), max_length=120)
+    method = forms.CharField(
+        label=_("How the withdrawal was made"), max_length=120, help_text=_("For example an e-mail or a phone call.")
+    )
+    withdrawn_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_withdrawn_on(self) -> dt.date:
+        day = self.cleaned_data["withdrawn_on"]
         if day > timezone.localdate():
             raise ValidationError(_("The date is in the future."), code="future")
         return day
@@ -279,10 +401,44 @@ class CoordinatorNotesForm(forms.ModelForm):
         model = ExpertProfile
         fields = ["coordinator_notes"]
         widgets = {"coordinator_notes": forms.Textarea(attrs={"rows": 5})}
-        help_texts = {"coordinator_notes": _("Only coordinators see these notes. The expert can download them.")}
+        help_texts = {
+            "coordinator_notes": _(
+                "Units and other experts never see these notes, but they are not secret from the expert: they are "
+                "in the expert's own data download. Write nothing about clients or other people."
+            )
+        }
 
 
 class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("Yes, I understand"), error_messages={"required": _("Please tick the box to confirm.")}
     )
+
+
+@dataclass(frozen=True)
+class Month:
+    start: dt.datetime
+    end: dt.datetime
+    label: str
+
+
+class AccessLogFilterForm(forms.Form):
+    month = forms.CharField(
+        label=_("Month"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "month", "placeholder": "2026-03"}),
+        help_text=_("For example 2026-03. Leave empty to see every month."),
+    )
+
+    def clean_month(self) -> Month | None:
+        value = (self.cleaned_data.get("month") or "").strip()
+        if not value:
+            return None
+        try:
+            first = dt.datetime.strptime(value, "%Y-%m").date()
+        except ValueError as exc:
+            raise ValidationError(_("Give the month as year and month, for example 2026-03."), code="format") from exc
+        following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        start = timezone.make_aware(dt.datetime.combine(first, dt.time()))
+        end = timezone.make_aware(dt.datetime.combine(following, dt.time()))
+        return Month(start, end, value)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from experts.signals import registry_consent_withdrawn
 from registry.mail import send_templated_mail
 from registry.models import AuditEvent, Municipality, Region, Unit
+from registry.privacy import erase_person
 
 
 class InvalidTransition(Exception):
@@ -132,18 +133,30 @@ def availability_bit(weekday: int, part: int) -> int:
     return 1 << (weekday * PARTS_OF_DAY + part)
 
 
-def adult_from(birth_year: int, birth_month: int | None) -> dt.date:
-    """The first day on which we know for sure the person is of age.
+def adult_from(birth_year: int, birth_month: int | None, age: int | None = None) -> dt.date:
+    """The first day on which we know for sure the person is `age` years old (by default the age
+    from which no guardian's consent is needed for the registry).
 
-    We keep only the birth year and, optionally, the month (data minimisation), so we are
-    conservative: without the month a person counts as a minor until the year after they turn 18.
+    We keep only the year and month of birth (data minimisation), so a person counts as younger
+    until the first day of the month after their birth month. Every form asks for the month; a
+    record without one (older data) counts as born in December: the safe side for each rule that
+    protects a child (guardian's consent, the minimum age), never the other way round.
     """
-    age = settings.GUARDIAN_CONSENT_UNDER_AGE
-    if birth_month is None:
-        return dt.date(birth_year + age + 1, 1, 1)
-    if birth_month == 12:
+    age = settings.GUARDIAN_CONSENT_UNDER_AGE if age is None else age
+    if birth_month is None or birth_month == 12:
         return dt.date(birth_year + age + 1, 1, 1)
     return dt.date(birth_year + age, birth_month + 1, 1)
+
+
+def guardian_age(purpose: str) -> int:
+    """Under this age a guardian's consent is needed for the purpose besides the young person's own
+    (GUARDIAN_REQUIRED_PURPOSES_UNDER, by default GUARDIAN_CONSENT_UNDER_AGE)."""
+    return settings.GUARDIAN_REQUIRED_PURPOSES_UNDER.get(purpose, settings.GUARDIAN_CONSENT_UNDER_AGE)
+
+
+def old_enough_to_apply(birth_year: int, birth_month: int | None, on: dt.date | None = None) -> bool:
+    """At least MINIMUM_AGE for sure on the day (see `adult_from`)."""
+    return (on or timezone.localdate()) >= adult_from(birth_year, birth_month, settings.MINIMUM_AGE)
 
 
 class ConsentPurpose(models.TextChoices):
@@ -165,10 +178,14 @@ class ExpertProfileQuerySet(models.QuerySet["ExpertProfile"]):
     def not_erased(self) -> ExpertProfileQuerySet:
         return self.filter(erased_at__isnull=True)
 
-    def minors(self, on: dt.date | None = None) -> ExpertProfileQuerySet:
-        """Possibly under age on the given day (see `adult_from`)."""
+    def erasure_pending(self) -> ExpertProfileQuerySet:
+        """Asked for their data to be erased and waiting for the grace period to end."""
+        return self.filter(erasure_requested_at__isnull=False, erased_at__isnull=True)
+
+    def minors(self, on: dt.date | None = None, age: int | None = None) -> ExpertProfileQuerySet:
+        """Possibly under `age` (by default GUARDIAN_CONSENT_UNDER_AGE) on the given day (see `adult_from`)."""
         on = on or timezone.localdate()
-        age = settings.GUARDIAN_CONSENT_UNDER_AGE
+        age = settings.GUARDIAN_CONSENT_UNDER_AGE if age is None else age
         # Born in the year that makes them `age` this year: minor until the month after their birth month.
         this_year = Q(birth_year=on.year - age) & (Q(birth_month__isnull=True) | Q(birth_month__gte=on.month))
         return self.filter(Q(birth_year__gt=on.year - age) | this_year)
@@ -178,36 +195,44 @@ class ExpertProfileQuerySet(models.QuerySet["ExpertProfile"]):
         return self.alias(**{alias: models.Subquery(latest.order_by("-at", "-pk").values("pk")[:1])})
 
     def with_current_consent(self, purpose: str, on: dt.datetime | None = None) -> ExpertProfileQuerySet:
-        """Experts whose latest own decision for the purpose is a given, unexpired consent to the current text."""
+        """Experts whose latest own decision for the purpose is a given, unexpired consent to the
+        current text, and, if they are young enough to need one for the purpose, whose guardian's
+        latest decision for it is a given, unexpired consent (see `guardian_age`)."""
         on = on or timezone.now()
         alias = f"_latest_{purpose}"
         current_version = ConsentText.objects.current_for(purpose, on).values("version")[:1]
-        return self._latest_decision(purpose, ConsentRecord.By.SELF, on, alias).filter(
-            Exists(
-                ConsentRecord.objects.filter(
-                    pk=OuterRef(alias),
-                    action=ConsentRecord.Action.GIVEN,
-                    expires_at__gt=on,
-                    text__version__gte=models.Subquery(current_version),
+        needs_guardian = ExpertProfile.objects.minors(timezone.localdate(on), guardian_age(purpose)).values("pk")
+        guardian_gave = ExpertProfile.objects.with_guardian_consent(on, purpose).values("pk")
+        return (
+            self._latest_decision(purpose, ConsentRecord.By.SELF, on, alias)
+            .filter(
+                Exists(
+                    ConsentRecord.objects.filter(
+                        pk=OuterRef(alias),
+                        action=ConsentRecord.Action.GIVEN,
+                        expires_at__gt=on,
+                        text__version__gte=models.Subquery(current_version),
+                    )
                 )
             )
+            .filter(~Q(pk__in=needs_guardian) | Q(pk__in=guardian_gave))
         )
 
-    def with_guardian_consent(self, on: dt.datetime | None = None) -> ExpertProfileQuerySet:
+    def with_guardian_consent(self, on: dt.datetime | None = None, purpose: str = "registry") -> ExpertProfileQuerySet:
+        """The guardian's latest decision for the purpose is a given, unexpired consent."""
         on = on or timezone.now()
-        alias = "_latest_guardian"
-        return self._latest_decision(ConsentPurpose.REGISTRY, ConsentRecord.By.GUARDIAN, on, alias).filter(
+        alias = f"_latest_guardian_{purpose}"
+        return self._latest_decision(purpose, ConsentRecord.By.GUARDIAN, on, alias).filter(
             Exists(
                 ConsentRecord.objects.filter(pk=OuterRef(alias), action=ConsentRecord.Action.GIVEN, expires_at__gt=on)
             )
         )
 
     def consent_current(self, on: dt.datetime | None = None) -> ExpertProfileQuerySet:
-        """May be offered work: registry and contact consents current, and a guardian's if a minor."""
+        """May be offered work: registry and contact consents current, each with a guardian's where
+        the expert's age needs one."""
         on = on or timezone.now()
-        qs = self.with_current_consent(ConsentPurpose.REGISTRY, on).with_current_consent(ConsentPurpose.CONTACT, on)
-        minors = ExpertProfile.objects.minors(timezone.localdate(on)).values("pk")
-        return qs.filter(~Q(pk__in=minors) | Q(pk__in=ExpertProfile.objects.with_guardian_consent(on).values("pk")))
+        return self.with_current_consent(ConsentPurpose.REGISTRY, on).with_current_consent(ConsentPurpose.CONTACT, on)
 
     def available_on(self, day: dt.date, part: int | None = None) -> ExpertProfileQuerySet:
         """Active, not on a break or away on that day, and the weekly pattern has that part of the
@@ -289,7 +314,11 @@ class ExpertProfile(models.Model):
         _("how I want to be compensated"), max_length=10, choices=Compensation.choices, default=Compensation.FEE
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.APPLICANT)
-    coordinator_notes = models.TextField(_("coordinator's private notes"), blank=True)
+    # Not shown to units or other experts, but not secret from the expert: they are in the
+    # expert's own data download (GDPR art. 15).
+    coordinator_notes = models.TextField(
+        _("coordinator's notes (the expert sees them in their own data download)"), blank=True
+    )
     weekly_availability = models.PositiveIntegerField(_("weekly availability"), default=0)
     pause_until = models.DateField(_("on a break until"), null=True, blank=True)
     monthly_cap = models.PositiveSmallIntegerField(_("at most this many engagements a month"), null=True, blank=True)
@@ -317,21 +346,31 @@ class ExpertProfile(models.Model):
             return False
         return (on or timezone.localdate()) < adult_from(self.birth_year, self.birth_month)
 
+    def needs_guardian(self, purpose: str, on: dt.date | None = None) -> bool:
+        """Young enough that the purpose needs a guardian's consent besides their own."""
+        if self.birth_year is None:
+            return False
+        return (on or timezone.localdate()) < adult_from(self.birth_year, self.birth_month, guardian_age(purpose))
+
+    def guardian_purposes(self, on: dt.date | None = None) -> list[str]:
+        return [purpose for purpose in ConsentPurpose.values if self.needs_guardian(purpose, on)]
+
+    @property
+    def erasure_pending(self) -> bool:
+        return self.erasure_requested_at is not None and self.erased_at is None
+
     def consent_states(self, on: dt.datetime | None = None) -> dict[str, ConsentState]:
         return consent_states_for(self, list(self.consent_records.select_related("text")), on)
 
     def is_consent_current(self, on: dt.datetime | None = None) -> bool:
+        # The states already ask for the guardian's consent where the expert's age needs it.
         states = self.consent_states(on)
-        if not all(states[p].is_current for p in REQUIRED_PURPOSES):
-            return False
-        if self.is_minor(timezone.localdate(on) if on else None):
-            return self.guardian_consent(on) is not None
-        return True
+        return all(states[p].is_current for p in REQUIRED_PURPOSES)
 
-    def guardian_consent(self, on: dt.datetime | None = None) -> ConsentRecord | None:
+    def guardian_consent(self, on: dt.datetime | None = None, purpose: str = "registry") -> ConsentRecord | None:
         on = on or timezone.now()
         latest = (
-            self.consent_records.filter(purpose=ConsentPurpose.REGISTRY, given_by=ConsentRecord.By.GUARDIAN)
+            self.consent_records.filter(purpose=purpose, given_by=ConsentRecord.By.GUARDIAN, at__lte=on)
             .order_by("-at", "-pk")
             .first()
         )
@@ -378,31 +417,79 @@ class ExpertProfile(models.Model):
             self.save(update_fields=["erase_after", "updated_at"])
         return record
 
+    @transaction.atomic
     def record_guardian_consent(
-        self, *, guardian_name: str, relation: str, method: str, given_on: dt.date, recorded_by: Any
-    ) -> ConsentRecord:
-        text = ConsentText.objects.current_for(ConsentPurpose.REGISTRY).first()
+        self,
+        *,
+        guardian_name: str,
+        relation: str,
+        method: str,
+        given_on: dt.date,
+        recorded_by: Any,
+        purposes: list[str] | None = None,
+        email: str = "",
+        phone: str = "",
+        notice: str = "",
+    ) -> list[ConsentRecord]:
+        """The guardian's consent, one record per purpose (by default every purpose the expert's age
+        needs it for), with the guardian's contact details and how they were told of their rights."""
+        purposes = purposes or self.guardian_purposes() or [ConsentPurpose.REGISTRY]
         # The day the guardian gave it; never later than now, so it counts at once.
         given_at = min(timezone.make_aware(dt.datetime.combine(given_on, dt.time(12))), timezone.now())
-        return ConsentRecord.objects.create(
+        records = []
+        for purpose in purposes:
+            # A guardian's consent lasts until the expert no longer needs it, at most the normal period.
+            expires_at = given_at + dt.timedelta(days=settings.CONSENT_VALID_DAYS)
+            if self.birth_year:
+                grown = adult_from(self.birth_year, self.birth_month, guardian_age(purpose))
+                expires_at = min(expires_at, timezone.make_aware(dt.datetime.combine(grown, dt.time())))
+            records.append(
+                ConsentRecord.objects.create(
+                    expert=self,
+                    purpose=purpose,
+                    text=ConsentText.objects.current_for(purpose).first(),
+                    action=ConsentRecord.Action.GIVEN,
+                    given_by=ConsentRecord.By.GUARDIAN,
+                    guardian_name=guardian_name,
+                    guardian_relation=relation,
+                    guardian_method=method,
+                    guardian_email=email,
+                    guardian_phone=phone,
+                    guardian_notice=notice,
+                    at=given_at,
+                    expires_at=expires_at,
+                    recorded_by=recorded_by,
+                )
+            )
+        if ConsentPurpose.REGISTRY in purposes and self.erase_after and not self.erasure_requested_at:
+            # The guardian gave the registry consent again: the erasure their withdrawal scheduled is off.
+            self.erase_after = None
+            self.save(update_fields=["erase_after", "updated_at"])
+        return records
+
+    @transaction.atomic
+    def record_guardian_withdrawal(
+        self, purpose: str, *, guardian_name: str, method: str, withdrawn_on: dt.date, recorded_by: Any
+    ) -> ConsentRecord:
+        """The guardian takes back their consent for a purpose. Without it a young person who needs
+        it is out of that purpose at once; for the registry, just as when they withdraw themselves."""
+        at = min(timezone.make_aware(dt.datetime.combine(withdrawn_on, dt.time(12))), timezone.now())
+        record = ConsentRecord.objects.create(
             expert=self,
-            purpose=ConsentPurpose.REGISTRY,
-            text=text,
-            action=ConsentRecord.Action.GIVEN,
+            purpose=purpose,
+            text=ConsentText.objects.current_for(purpose).first(),
+            action=ConsentRecord.Action.WITHDRAWN,
             given_by=ConsentRecord.By.GUARDIAN,
             guardian_name=guardian_name,
-            guardian_relation=relation,
             guardian_method=method,
-            at=given_at,
-            # A guardian's consent lasts until the expert comes of age, at most the normal period.
-            expires_at=min(
-                given_at + dt.timedelta(days=settings.CONSENT_VALID_DAYS),
-                timezone.make_aware(dt.datetime.combine(adult_from(self.birth_year, self.birth_month), dt.time()))
-                if self.birth_year
-                else given_at + dt.timedelta(days=settings.CONSENT_VALID_DAYS),
-            ),
+            at=at,
             recorded_by=recorded_by,
         )
+        if purpose == ConsentPurpose.REGISTRY and self.needs_guardian(purpose):
+            registry_consent_withdrawn.send(sender=ExpertProfile, expert=self, by=recorded_by)
+            self.erase_after = timezone.now() + dt.timedelta(days=settings.RETENTION_DAYS_AFTER_WITHDRAWAL)
+            self.save(update_fields=["erase_after", "updated_at"])
+        return record
 
     def photo_visible(self) -> bool:
         return bool(self.photo) and self.consent_states()[ConsentPurpose.PHOTO].is_current
@@ -428,26 +515,34 @@ class ExpertProfile(models.Model):
         AuditEvent.record(by, AuditEvent.Action.ERASE, self, "requested by the expert")
 
     @transaction.atomic
+    def cancel_erasure(self, by: Any) -> None:
+        """The expert changed their mind during the grace period. Their consents stay withdrawn:
+        they give again the ones they want."""
+        if not self.erasure_pending:
+            raise InvalidTransition(_("No erasure is waiting."))
+        self.erasure_requested_at = None
+        # The registry consent was withdrawn with the request: without it the usual retention runs.
+        self.erase_after = (
+            None
+            if self.consent_states()[ConsentPurpose.REGISTRY].is_current
+            else timezone.now() + dt.timedelta(days=settings.RETENTION_DAYS_AFTER_WITHDRAWAL)
+        )
+        self.save(update_fields=["erasure_requested_at", "erase_after", "updated_at"])
+        AuditEvent.record(by, AuditEvent.Action.ERASE, self, "erasure request cancelled by the expert")
+
+    @transaction.atomic
     def erase(self, by: Any = None) -> None:
-        """Remove personal data and keep only the anonymous facts statistics need
-        (kind, home region, status history dates)."""
+        """Erase the person everywhere the inventory of personal data says they are (the profile,
+        consents' guardian details, applications, engagements' free texts, receipts, notifications,
+        calendar, sessions, the account, their own audit trail: see the `personal_data` modules).
+        What stays is anonymous: kind, home region, consent decisions and the engagement figures."""
+        erase_person(self.user)
+        AuditEvent.record(by, AuditEvent.Action.ERASE, self, "personal data erased")
+
+    def blank_personal_data(self) -> None:
+        """The profile's part of erasure (called through the inventory, experts/personal_data.py)."""
         if self.photo:
             self.photo.delete(save=False)
-        user = self.user
-        user.email = f"erased-{user.pk}@invalid.invalid"
-        user.first_name = ""
-        user.last_name = ""
-        user.is_active = False
-        user.set_unusable_password()
-        user.save()
-        user.emailaddress_set.all().delete()
-        user.authenticator_set.all().delete()
-        # Sign-in sessions keep IP addresses and browser details: end them and forget them.
-        from allauth.usersessions.models import UserSession
-
-        for session in UserSession.objects.filter(user=user):
-            session.end()
-        UserSession.objects.filter(user=user).delete()
         self.display_name = str(_("Erased expert"))
         self.phone = ""
         self.birth_year = None
@@ -458,9 +553,10 @@ class ExpertProfile(models.Model):
         self.status = self.Status.LEAVING
         self.weekly_availability = 0
         self.pause_until = None
+        self.monthly_cap = None
         self.erased_at = timezone.now()
         self.save()
-        for field in [
+        for name in [
             "languages",
             "travel_regions",
             "themes",
@@ -470,11 +566,7 @@ class ExpertProfile(models.Model):
             "avoid_municipalities",
             "trainings",
         ]:
-            getattr(self, field).clear()
-        self.exceptions.all().delete()
-        self.consent_records.update(guardian_name="", guardian_relation="", guardian_method="")
-        Application.objects.filter(profile=self).delete()
-        AuditEvent.record(by, AuditEvent.Action.ERASE, self, "personal data erased")
+            getattr(self, name).clear()
 
 
 @dataclass(frozen=True)
@@ -494,6 +586,7 @@ class ConsentState:
 
 CONSENT_STATUS_LABELS = {
     "current": _("Given"),
+    "guardian": _("Waiting for the guardian's consent"),
     "expired": _("Expired"),
     "renew": _("Needs renewal"),
     "withdrawn": _("Withdrawn"),
@@ -512,6 +605,7 @@ def consent_states_for(
     if came_of_age and came_of_age > timezone.localdate(on):
         came_of_age = None
     states: dict[str, ConsentState] = {}
+    today = timezone.localdate(on)
     for purpose in ConsentPurpose.values:
         own = [r for r in records if r.purpose == purpose and r.given_by == ConsentRecord.By.SELF and r.at <= on]
         latest = max(own, key=lambda r: (r.at, r.pk), default=None)
@@ -525,10 +619,23 @@ def consent_states_for(
             status = "renew"
         elif came_of_age and timezone.localdate(latest.at) < came_of_age:
             status = "renew"
+        elif expert.needs_guardian(purpose, today) and not _guardian_gave(records, purpose, on):
+            status = "guardian"
         else:
             status = "current"
         states[purpose] = ConsentState(purpose, latest, status)
     return states
+
+
+def _guardian_gave(records: list[ConsentRecord], purpose: str, on: dt.datetime) -> bool:
+    mine = [r for r in records if r.purpose == purpose and r.given_by == ConsentRecord.By.GUARDIAN and r.at <= on]
+    latest = max(mine, key=lambda r: (r.at, r.pk), default=None)
+    return (
+        latest is not None
+        and latest.action == ConsentRecord.Action.GIVEN
+        and latest.expires_at is not None
+        and latest.expires_at > on
+    )
 
 
 class ConsentTextQuerySet(models.QuerySet["ConsentText"]):
@@ -586,6 +693,20 @@ class ConsentRecord(models.Model):
     guardian_name = models.CharField(_("guardian's name"), max_length=120, blank=True)
     guardian_relation = models.CharField(_("relation to the expert"), max_length=80, blank=True)
     guardian_method = models.CharField(_("how the consent was given"), max_length=120, blank=True)
+    guardian_email = models.EmailField(_("guardian's e-mail address"), blank=True)
+    guardian_phone = models.CharField(_("guardian's phone number"), max_length=40, blank=True)
+
+    class Notice(models.TextChoices):
+        EMAIL = "email", _("Sent by e-mail from the service")
+        PAPER = "paper", _("Given on paper")
+        MEETING = "meeting", _("Told in a meeting or on the phone")
+
+    guardian_notice = models.CharField(
+        _("how the guardian was told about the privacy notice and their rights"),
+        max_length=10,
+        choices=Notice.choices,
+        blank=True,
+    )
     at = models.DateTimeField(_("at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     recorded_by = models.ForeignKey(
@@ -641,6 +762,8 @@ class Application(models.Model):
     phone = models.CharField(_("phone number"), max_length=40, blank=True)
     kind = models.CharField(_("I would take part as"), max_length=10, choices=ExpertProfile.Kind.choices)
     birth_year = models.PositiveSmallIntegerField(_("birth year"))
+    # The month tells exactly when a young person no longer needs a guardian (see `adult_from`).
+    birth_month = models.PositiveSmallIntegerField(_("birth month"), null=True, blank=True)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("wellbeing area"))
     languages = models.ManyToManyField(Language, related_name="+", verbose_name=_("languages"))
     roles = models.ManyToManyField(
@@ -699,6 +822,7 @@ class Application(models.Model):
             display_name=self.name.strip().split(" ")[0][:80],
             phone=self.phone,
             birth_year=self.birth_year,
+            birth_month=self.birth_month,
             home_region=self.region,
             status=ExpertProfile.Status.APPLICANT,
         )

@@ -28,3 +28,21 @@ def notify_coordinators(region: Region | None, template_prefix: str, context: di
             {**context, "site_url": settings.SITE_URL, "recipient": user},
             language=user.preferred_language,
         )
+
+
+def send_guardian_notice(expert: Any, email: str, records: list[Any]) -> None:
+    """Tells a guardian what they consented to and what rights they have, with the privacy notice.
+    Only the display name: the subject line and text say nothing of child protection."""
+    send_templated_mail(
+        "experts/email/guardian_notice",
+        [email],
+        {
+            "display_name": expert.display_name,
+            "purposes": [record.get_purpose_display() for record in records],
+            "until": max((record.expires_at for record in records if record.expires_at), default=None),
+            "privacy_url": f"{settings.SITE_URL}/privacy/",
+            "contact_email": settings.PRIVACY_CONTACT_EMAIL,
+            "site_url": settings.SITE_URL,
+        },
+        language=expert.user.preferred_language,
+    )

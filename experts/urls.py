@@ -24,6 +24,7 @@ urlpatterns = [
     path("me/data/export.json", views.export_json, name="export-json"),
     path("me/data/export/", views.export_html, name="export-html"),
     path("me/data/erase/", views.erase, name="erase"),
+    path("me/data/erase/cancel/", views.cancel_erasure, name="cancel-erasure"),
     # Photos, for those who may see them
     # Coordinator
     path("coordinator/applications/", coordination.applications, name="applications"),
@@ -34,6 +35,12 @@ urlpatterns = [
     path("coordinator/experts/", coordination.expert_list, name="expert-list"),
     path("coordinator/experts/<int:pk>/", coordination.expert_detail, name="expert"),
     path("coordinator/experts/<int:pk>/guardian-consent/", coordination.guardian_consent, name="guardian-consent"),
+    path(
+        "coordinator/experts/<int:pk>/guardian-withdrawal/",
+        coordination.guardian_withdrawal,
+        name="guardian-withdrawal",
+    ),
+    path("coordinator/experts/<int:pk>/access-log/", coordination.expert_access_log, name="access-log"),
     path("coordinator/experts/<int:pk>/status/", coordination.expert_status, name="expert-status"),
     path("coordinator/experts/<int:pk>/trainings/", coordination.expert_trainings, name="expert-trainings"),
     path("coordinator/experts/<int:pk>/notes/", coordination.expert_notes, name="expert-notes"),

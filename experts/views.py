@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from allauth.core.ratelimit import consume as consume_rate_limit
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.db import transaction
@@ -18,7 +19,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from experts.access import get_own_profile
-from experts.export import export_data, readable_export
 from experts.forms import (
     ApplicationForm,
     AvailabilityForm,
@@ -32,6 +32,8 @@ from experts.notify import notify_coordinators
 from registry.access import role_required
 from registry.http import AuthenticatedHttpRequest
 from registry.models import AuditEvent, Role
+from registry.privacy import export_json as personal_data_json
+from registry.privacy import export_person
 
 # Public application ---------------------------------------------------------------------------
 
@@ -238,7 +240,7 @@ def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
 def export_json(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert = get_own_profile(request)
     AuditEvent.record(request.user, AuditEvent.Action.EXPORT, expert, "JSON export by the expert")
-    body = json.dumps(export_data(expert), ensure_ascii=False, indent=2, default=str)
+    body = json.dumps(personal_data_json(request.user), ensure_ascii=False, indent=2, default=str)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-data.json"'
     return response
@@ -250,7 +252,9 @@ def export_json(request: AuthenticatedHttpRequest) -> HttpResponse:
 def export_html(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert = get_own_profile(request)
     AuditEvent.record(request.user, AuditEvent.Action.EXPORT, expert, "readable export by the expert")
-    return render(request, "experts/export.html", {"sections": readable_export(export_data(expert))})
+    # Built from the inventory of personal data (registry/privacy.py), like the JSON file and erasure.
+    sections = [section for section in export_person(request.user) if section.rows]
+    return render(request, "experts/export.html", {"sections": sections, "expert": expert})
 
 
 @role_required(Role.EXPERT)
@@ -260,7 +264,8 @@ def erase(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not form.is_valid():
-            return render(request, "experts/erase.html", {"form": form, "expert": expert}, status=400)
+            context = {"form": form, "expert": expert, "grace_days": settings.ERASURE_GRACE_DAYS}
+            return render(request, "experts/erase.html", context, status=400)
         with transaction.atomic():
             expert.request_erasure(request.user)
             notify_coordinators(
@@ -271,4 +276,20 @@ def erase(request: AuthenticatedHttpRequest) -> HttpResponse:
         logout(request)
         messages.success(request, _("Your data will be erased. You have been signed out."))
         return redirect("front")
-    return render(request, "experts/erase.html", {"form": form, "expert": expert})
+    context = {"form": form, "expert": expert, "grace_days": settings.ERASURE_GRACE_DAYS}
+    return render(request, "experts/erase.html", context)
+
+
+@role_required(Role.EXPERT)
+@require_POST
+def cancel_erasure(request: AuthenticatedHttpRequest) -> HttpResponse:
+    expert = get_own_profile(request)
+    try:
+        expert.cancel_erasure(request.user)
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("Your data will not be erased. Give again the consents you want on your consents page.")
+        )
+    return redirect("experts:my-data")

@@ -6,6 +6,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 
 from registry.mail import send_templated_mail
+from registry.models import AuditEvent
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -13,6 +14,11 @@ class AccountAdapter(DefaultAccountAdapter):
         # Accounts are created by invitation only: experts through an accepted application,
         # unit members through a verified request or a colleague's invitation.
         return False
+
+    def login(self, request: HttpRequest, user: Any) -> None:
+        # Every sign-in is in the audit log (with the address), so a person's access log shows it.
+        super().login(request, user)
+        AuditEvent.record(user, AuditEvent.Action.LOGIN, user)
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         # allauth's messages (verification, password reset) go through the same queue as ours,

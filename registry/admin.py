@@ -1,9 +1,14 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.http import HttpRequest
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from registry.models import (
     AuditEvent,
@@ -16,6 +21,21 @@ from registry.models import (
     UnitMembership,
     User,
 )
+from registry.privacy import erase_person
+
+
+class AuditedViewMixin:
+    """Opening a person's record in the admin is recorded like a coordinator's view."""
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        # The admin's own page context holds the object it showed (absent on redirects and errors).
+        obj = (getattr(response, "context_data", None) or {}).get("original")
+        if request.method == "GET" and obj is not None:
+            AuditEvent.record(request.user, AuditEvent.Action.VIEW, obj, "opened in the admin")  # type: ignore[arg-type]
+        return response
 
 
 class UnitMembershipInline(admin.TabularInline):
@@ -30,7 +50,7 @@ class StaffRoleInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedViewMixin, DjangoUserAdmin):
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "preferred_language", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "is_superuser", "preferred_language", "staff_roles__role"]
@@ -43,6 +63,25 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    readonly_fields = ["erased_at"]
+    actions = ["erase_personal_data"]
+
+    @admin.action(description=_("Erase the personal data of the selected accounts"))
+    def erase_personal_data(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """A person's right to erasure, for unit members and staff too. The account row stays,
+        emptied (see User.anonymise), because requests and logs point to it."""
+        erased = 0
+        for user in queryset.filter(erased_at__isnull=True):
+            with transaction.atomic():
+                erase_person(user)
+                AuditEvent.record(request.user, AuditEvent.Action.ERASE, user, "erased by an administrator")
+            erased += 1
+        message = ngettext("%(count)d account was erased.", "%(count)d accounts were erased.", erased)
+        self.message_user(request, message % {"count": erased}, messages.SUCCESS)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        # Removing a row would break the records that point to it; erase the person instead.
+        return False
 
 
 class MunicipalityInline(admin.TabularInline):
@@ -102,11 +141,11 @@ class StaffRoleAdmin(admin.ModelAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the audit log is append-only, even for admins."""
 
-    list_display = ["at", "actor", "action", "object_type", "object_id", "detail"]
+    list_display = ["at", "actor_name", "actor_email", "action", "object_type", "object_id", "detail", "ip"]
     list_filter = ["action", "object_type", "at"]
-    search_fields = ["actor__email", "object_id", "detail"]
-    list_select_related = ["actor"]
+    search_fields = ["actor_email", "actor_name", "object_id", "detail"]
     date_hierarchy = "at"
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

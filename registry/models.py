@@ -52,6 +52,9 @@ class User(AbstractUser):
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
 
+    # Set when the account's personal data was erased (the row stays; see `anonymise`).
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
 
@@ -92,6 +95,21 @@ class User(AbstractUser):
     def requires_mfa(self) -> bool:
         # Coordinators, managers and admins see many people's personal data.
         return self.is_superuser or bool({Role.COORDINATOR, Role.MANAGER, Role.ADMIN} & set(self.roles()))
+
+    def anonymise(self) -> None:
+        """Erase the account in place. The row stays, so that the requests, feedback and logs that
+        point to it keep working (and `Request.created_by` can stay PROTECT: a request is the unit's
+        record, not the member's), but nothing in it names the person and nobody can sign in with
+        it. The rest of the person's data is erased by `registry.privacy.erase_person`."""
+        self.email = f"erased-{self.pk}@invalid.invalid"
+        self.first_name = ""
+        self.last_name = ""
+        self.is_active = False
+        self.is_staff = False
+        self.is_superuser = False
+        self.set_unusable_password()
+        self.erased_at = timezone.now()
+        self.save()
 
 
 class Region(models.Model):
@@ -307,8 +325,42 @@ def regions_in_scope(user: User, kind: StaffRole.Kind) -> models.QuerySet[Region
 client_address: ContextVar[str | None] = ContextVar("client_address", default=None)
 
 
+class AppendOnlyError(ValueError):
+    """The audit log is append-only: rows are never changed or deleted by the application."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """Bulk changes are refused like single ones. The only two changes the log allows are named
+    methods: forgetting an erased person's identity (their right to erasure) and removing events
+    older than the retention period."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("Audit events are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit events are append-only.")
+
+    def forget_actor(self, user: User) -> int:
+        """Erasure: the events the person did themselves stop naming them (their e-mail, name and
+        address). Events about them stay, since they name only the staff who acted."""
+        rows = self.filter(actor=user)
+        return models.QuerySet.update(rows, actor_name="", actor_email="", ip=None)
+
+    def purge_before(self, cutoff: Any) -> int:
+        """Retention: events older than AUDIT_LOG_RETENTION_DAYS."""
+        return models.QuerySet.delete(self.filter(at__lt=cutoff))[0]
+
+    def about(self, objects: dict[str, set[Any]]) -> AuditEventQuerySet:
+        """Events about any of the given objects ({"app.model": {pk, …}})."""
+        condition = models.Q(pk__in=[])
+        for label, pks in objects.items():
+            if pks:
+                condition |= models.Q(object_type=label, object_id__in=[str(pk) for pk in pks])
+        return self.filter(condition)
+
+
 class AuditEvent(models.Model):
-    """Append-only: who viewed, exported, changed or erased an expert's personal data, and when."""
+    """Append-only: who viewed, exported, changed or erased personal data, who signed in, and when."""
 
     class Action(models.TextChoices):
         VIEW = "view", _("Viewed")
@@ -318,14 +370,19 @@ class AuditEvent(models.Model):
         CONSENT = "consent", _("Consent changed")
         LOGIN = "login", _("Signed in")
 
+    # The actor's identity is copied into the event, and removing the user changes nothing here
+    # (no database constraint, no cascade): the log keeps saying who did what.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="+",
         verbose_name=_("actor"),
     )
+    actor_name = models.CharField(_("actor's name"), max_length=300, blank=True)
+    actor_email = models.CharField(_("actor's e-mail address"), max_length=254, blank=True)
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
     object_type = models.CharField(_("object type"), max_length=60)
     object_id = models.CharField(_("object id"), max_length=40)
@@ -333,8 +390,11 @@ class AuditEvent(models.Model):
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at"]
+        indexes = [models.Index(fields=["object_type", "object_id", "at"])]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
 
@@ -343,11 +403,30 @@ class AuditEvent(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
-            raise ValueError("Audit events are append-only.")
+            raise AppendOnlyError("Audit events are append-only.")
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise ValueError("Audit events are append-only.")
+        raise AppendOnlyError("Audit events are append-only.")
+
+    @property
+    def object_label(self) -> str:
+        """What kind of object the event is about, in the reader's language."""
+        from django.apps import apps
+
+        try:
+            return str(apps.get_model(self.object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return self.object_type
+
+    @property
+    def actor_label(self) -> str:
+        """Who acted, as recorded at the time."""
+        if self.actor_id is None:
+            return str(_("The service"))
+        if not (self.actor_name or self.actor_email):
+            return str(_("An erased person"))
+        return f"{self.actor_name} <{self.actor_email}>" if self.actor_name else self.actor_email
 
     @classmethod
     def record(
@@ -360,8 +439,11 @@ class AuditEvent(models.Model):
         """`actor` is the person who acted (None for the system: nightly jobs, the worker). The
         address is taken from the web request being served, if any (see ClientAddressMiddleware),
         so that models record it without ever seeing the HTTP request."""
+        person = actor if actor is not None and actor.is_authenticated else None
         return cls.objects.create(
-            actor=actor if actor is not None and actor.is_authenticated else None,
+            actor=person,
+            actor_name=person.get_full_name()[:300] if person else "",
+            actor_email=person.email if person else "",
             action=action,
             object_type=obj._meta.label_lower,
             object_id=str(obj.pk),

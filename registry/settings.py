@@ -9,6 +9,7 @@ also come from a file named by NAME_FILE.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import dj_database_url
@@ -329,10 +330,29 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
-# Minors need a guardian's consent recorded by a coordinator (docs/design.md, "Consent and minors").
+# Age rules (docs/privacy.md, "Children and young people"). Nobody under MINIMUM_AGE can apply:
+# 13 is the Finnish age of consent for information-society services (Data Protection Act 1050/2018,
+# section 5). Under GUARDIAN_CONSENT_UNDER_AGE a guardian's consent is needed besides the young
+# person's own for every consent purpose (docs/design.md, "Consent and minors": the registry holds
+# lived experience of child protection), except where GUARDIAN_REQUIRED_PURPOSES_UNDER sets another
+# age for a purpose. By default a young person decides alone from 15 whether to be contacted with
+# offers (from 15 the Child Welfare Act lets a child act in their own matters), while the registry
+# itself and anything that shows them to others (photo, quotes, recordings, units contacting them
+# directly) need the guardian until 18.
+MINIMUM_AGE = env_int("MINIMUM_AGE", 13, help="Nobody younger can apply to the registry.")
 GUARDIAN_CONSENT_UNDER_AGE = env_int(
     "GUARDIAN_CONSENT_UNDER_AGE", 18, help="Experts younger than this need a guardian's consent recorded."
 )
+GUARDIAN_REQUIRED_PURPOSES_UNDER: dict[str, int] = {
+    "contact": 15,
+    **json.loads(
+        env_str(
+            "GUARDIAN_REQUIRED_PURPOSES_UNDER",
+            "{}",
+            help='Per consent purpose, the age under which a guardian is needed, as JSON, e.g. {"contact": 18}.',
+        )
+    ),
+}
 # Consents last a year; experts are reminded a month before they run out.
 CONSENT_VALID_DAYS = env_int("CONSENT_VALID_DAYS", 365, help="Days a consent lasts.")
 CONSENT_REMINDER_DAYS = env_int(
@@ -346,6 +366,43 @@ RETENTION_DAYS_AFTER_WITHDRAWAL = env_int(
 ERASURE_GRACE_DAYS = env_int("ERASURE_GRACE_DAYS", 7, help="Days after an erasure request before erasure.")
 REJECTED_APPLICATION_RETENTION_DAYS = env_int(
     "REJECTED_APPLICATION_RETENTION_DAYS", 30, help="Days a rejected application is kept."
+)
+# Every other kind of personal data has its period here too; `apply_retention` enforces them all
+# nightly and docs/privacy.md (generated from the inventory, registry/privacy.py) states them.
+UNDECIDED_APPLICATION_RETENTION_DAYS = env_int(
+    "UNDECIDED_APPLICATION_RETENTION_DAYS", 180, help="Days an application nobody decided on is kept."
+)
+REQUEST_TEXT_RETENTION_DAYS = env_int(
+    "REQUEST_TEXT_RETENTION_DAYS",
+    730,
+    help="Days after a request ends that its free texts, attachments, feedback texts and impact note are kept.",
+)
+RECEIPT_RETENTION_DAYS = env_int(
+    "RECEIPT_RETENTION_DAYS", 180, help="Days a receipt is kept once the claim is paid (payroll keeps its copy)."
+)
+INACTIVE_ACCOUNT_RETENTION_DAYS = env_int(
+    "INACTIVE_ACCOUNT_RETENTION_DAYS",
+    730,
+    help="Days without signing in after which a unit member's or former staff member's account is erased.",
+)
+NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 180, help="Days in-app notifications are kept.")
+CALENDAR_FEED_UNUSED_DAYS = env_int(
+    "CALENDAR_FEED_UNUSED_DAYS", 90, help="Days unused after which a private calendar address stops working."
+)
+AUDIT_LOG_RETENTION_DAYS = env_int("AUDIT_LOG_RETENTION_DAYS", 5 * 365, help="Days audit-log events are kept.")
+UNIT_CONTACT_GRACE_DAYS = env_int(
+    "UNIT_CONTACT_GRACE_DAYS",
+    14,
+    help="Days after the engagement that a unit still sees the expert's introduction and contact details.",
+)
+# The privacy notice: who answers for the data (the joint controllers' agreed contact point) and
+# the data protection officer. Production sets real addresses.
+PRIVACY_CONTACT_EMAIL = env_str(
+    "PRIVACY_CONTACT_EMAIL", "kokemusasiantuntijat@kokemus.example", help="Contact point for privacy questions."
+)
+PRIVACY_CONTACT_ADDRESS = env_str("PRIVACY_CONTACT_ADDRESS", "", help="Postal address of the contact point.")
+DATA_PROTECTION_OFFICER_EMAIL = env_str(
+    "DATA_PROTECTION_OFFICER_EMAIL", "tietosuoja@kokemus.example", help="The data protection officer's e-mail."
 )
 # Invitation links (allauth password-reset keys) stop working after this many seconds.
 PASSWORD_RESET_TIMEOUT = env_int(

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -12,6 +15,7 @@ from registry.demo import DEMO_PASSWORD
 from registry.forms import RoleSwitchForm
 from registry.http import AuthenticatedHttpRequest
 from registry.models import Role
+from registry.privacy import Category, inventory, retention_settings
 
 # Each app owns its role's home page; the core knows them by URL name only.
 ROLE_HOMES = {
@@ -48,7 +52,40 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "registry/privacy.html")
+    """The privacy notice. Its figures and lists come from the settings and the inventory of
+    personal data, so they say what the code does (tests/test_privacy_notice.py ties each claim)."""
+    return render(request, "registry/privacy.html", privacy_notice_context())
+
+
+def privacy_notice_context() -> dict[str, Any]:
+    consent_purposes = dict(consent_purpose_choices())
+    guardian_exceptions = [
+        (consent_purposes.get(purpose, purpose), age)
+        for purpose, age in sorted(settings.GUARDIAN_REQUIRED_PURPOSES_UNDER.items())
+        if age != settings.GUARDIAN_CONSENT_UNDER_AGE
+    ]
+    used = {spec.category for entry in inventory() for spec in entry.fields.values()}
+    return {
+        "categories": [label for value, label in Category.choices if value in used],
+        "minimum_age": settings.MINIMUM_AGE,
+        "guardian_age": settings.GUARDIAN_CONSENT_UNDER_AGE,
+        "guardian_exceptions": guardian_exceptions,
+        "contact_email": settings.PRIVACY_CONTACT_EMAIL,
+        "contact_address": settings.PRIVACY_CONTACT_ADDRESS,
+        "dpo_email": settings.DATA_PROTECTION_OFFICER_EMAIL,
+        **{name.lower(): value for name, value in retention_settings()},
+        "unit_contact_grace_days": settings.UNIT_CONTACT_GRACE_DAYS,
+        "consent_valid_days": settings.CONSENT_VALID_DAYS,
+    }
+
+
+def consent_purpose_choices() -> list[tuple[str, str]]:
+    # The purposes are the registry of experts' vocabulary; the core reads it from the app registry.
+    try:
+        field = apps.get_model("experts", "ConsentRecord")._meta.get_field("purpose")
+    except LookupError:
+        return []
+    return [(str(value), str(label)) for value, label in field.flatchoices]
 
 
 @require_POST

@@ -142,7 +142,15 @@ def test_coordinator_records_guardian_consent(client: Client, coordinator: User,
     minor = make_expert(birth_year=timezone.localdate().year - 16)
     give_required(minor)
     client.force_login(coordinator)
-    data = {"guardian_name": "Maija Meikäläinen", "relation": "äiti", "method": "lomake", "given_on": ""}
+    data = {
+        "guardian_name": "Maija Meikäläinen",
+        "relation": "äiti",
+        "method": "lomake",
+        "email": "maija@example.test",
+        "phone": "",
+        "notice": "paper",
+        "given_on": "",
+    }
     response = client.post(reverse("experts:guardian-consent", args=[minor.pk]), data)
     assert response.status_code == 400
     assert "Maija Meikäläinen" in response.content.decode()
@@ -150,8 +158,12 @@ def test_coordinator_records_guardian_consent(client: Client, coordinator: User,
     data["given_on"] = timezone.localdate().isoformat()
     response = client.post(reverse("experts:guardian-consent", args=[minor.pk]), data)
     assert response.status_code == 302
-    record = minor.consent_records.get(given_by="guardian")
+    # One record for each purpose the age needs a guardian for (a 16-year-old: all but "contact").
+    records = minor.consent_records.filter(given_by="guardian")
+    assert set(records.values_list("purpose", flat=True)) == set(minor.guardian_purposes())
+    record = records.get(purpose="registry")
     assert record.guardian_name == "Maija Meikäläinen"
+    assert (record.guardian_email, record.guardian_notice) == ("maija@example.test", "paper")
     assert record.recorded_by == coordinator
     assert minor.is_consent_current()
     assert is_current_in_db(minor)

@@ -114,8 +114,14 @@ class FakeSentry(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 - the http.server API
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        if self.headers.get("Content-Encoding") == "gzip":
+        encoding = self.headers.get("Content-Encoding")
+        if encoding == "gzip":
             body = gzip.decompress(body)
+        elif encoding == "br":
+            # The SDK prefers brotli when the module is installed (a test tool brings it in).
+            import brotli
+
+            body = brotli.decompress(body)
         FakeSentry.received.append(body)
         self.send_response(200)
         self.end_headers()

@@ -153,6 +153,14 @@ def full_expert(
     return expert
 
 
+def entry_fields(label: str) -> dict[str, Any]:
+    from registry.privacy import entry_for
+
+    entry = entry_for(label)
+    assert entry is not None
+    return entry.fields
+
+
 def make_application(
     region: Region, *, status: str, decided_days_ago: int | None, created_days_ago: int
 ) -> Application:
@@ -208,11 +216,16 @@ def test_json_export_contains_everything_about_the_expert(
     assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
     data = json.loads(response.content.decode("utf-8"))
 
-    profile = data["profile"]
-    for field in ExpertProfile._meta.concrete_fields:
-        assert field.name in profile, field.name
+    # Every part of the inventory is in the file, each as a list of rows.
+    from registry.privacy import inventory
+
+    for entry in inventory():
+        if entry.rows_of is not None or entry.shared_with is not None:
+            assert isinstance(data[entry.key], list), entry.key
+    [profile] = data["profile"]
+    exported = {name for name, spec in entry_fields("experts.ExpertProfile").items() if spec.export}
+    assert set(profile) == exported
     for field in ExpertProfile._meta.many_to_many:
-        assert field.name in profile, field.name
         assert profile[field.name] == [str(item) for item in getattr(full_expert, field.name).all()]
         assert profile[field.name], field.name
     assert profile["display_name"] == DISPLAY_NAME
@@ -221,28 +234,37 @@ def test_json_export_contains_everything_about_the_expert(
     assert profile["coordinator_notes"] == NOTES
     assert profile["birth_year"] == 1999 and profile["birth_month"] == 5
     assert profile["photo"] == full_expert.photo.name
+    assert profile["home_region"] == str(full_expert.home_region)
 
-    assert data["account"]["email"] == EMAIL
-    assert data["account"]["first_name"] == FIRST_NAME
-    assert data["account"]["last_name"] == LAST_NAME
+    [account] = data["account"]
+    assert account["email"] == EMAIL
+    assert account["first_name"] == FIRST_NAME
+    assert account["last_name"] == LAST_NAME
+    assert "password" not in account
 
     consents = data["consents"]
-    assert len(consents) == full_expert.consent_records.count() == len(ConsentPurpose.values) + 1
+    assert (
+        len(consents)
+        == full_expert.consent_records.count()
+        == len(ConsentPurpose.values) + len(full_expert.consent_records.filter(given_by="guardian"))
+    )
     registry = [c for c in consents if c["purpose"] == "registry" and c["given_by"] == "self"]
-    assert registry and registry[0]["decision"] == "given" and registry[0]["text_version"] == 1
-    assert registry[0]["text"]
+    assert registry and registry[0]["action"] == "given" and registry[0]["text"]
     guardian = [c for c in consents if c["given_by"] == "guardian"]
     assert guardian[0]["guardian_name"] == GUARDIAN
 
     assert data["away_periods"] == [
         {
-            "from": str(timezone.localdate() + dt.timedelta(days=10)),
-            "until": str(timezone.localdate() + dt.timedelta(days=20)),
+            "expert": DISPLAY_NAME,
+            "start_date": str(timezone.localdate() + dt.timedelta(days=10)),
+            "end_date": str(timezone.localdate() + dt.timedelta(days=20)),
             "note": "Kuopiossa mummolla",
         }
     ]
-    assert data["application"]["email"] == EMAIL
+    [application] = data["application"]
+    assert application["email"] == EMAIL
     assert "audit_log" in data
+    assert data["authenticators"] and "data" not in data["authenticators"][0]
 
     assert other_expert.display_name not in response.content.decode()
     assert other_expert.user.email not in response.content.decode()
@@ -256,6 +278,7 @@ def test_json_export_lists_its_own_audit_event(client: Client, expert: ExpertPro
     client.force_login(expert.user)
     data = json.loads(client.get(reverse("experts:export-json")).content)
     assert [event["action"] for event in data["audit_log"]] == ["export"]
+    assert data["audit_log"][0]["actor_email"] == expert.user.email
 
 
 def test_readable_export_shows_the_data_and_is_audit_logged(client: Client, full_expert: ExpertProfile) -> None:
@@ -604,7 +627,7 @@ def test_erasure_request_wins_over_a_consent_given_during_the_grace_period(exper
     assert expert.erased_at is not None
 
 
-def test_retention_deletes_only_old_rejected_applications(region: Region, settings: Any) -> None:
+def test_retention_deletes_old_rejected_and_undecided_applications(region: Region, settings: Any) -> None:
     days = settings.REJECTED_APPLICATION_RETENTION_DAYS
     old_rejected = make_application(
         region, status=Application.Status.REJECTED, decided_days_ago=days + 1, created_days_ago=days + 5
@@ -612,17 +635,25 @@ def test_retention_deletes_only_old_rejected_applications(region: Region, settin
     recent_rejected = make_application(
         region, status=Application.Status.REJECTED, decided_days_ago=days - 1, created_days_ago=days + 5
     )
-    old_waiting = make_application(region, status=Application.Status.NEW, decided_days_ago=None, created_days_ago=400)
+    undecided = settings.UNDECIDED_APPLICATION_RETENTION_DAYS
+    old_waiting = make_application(
+        region, status=Application.Status.NEW, decided_days_ago=None, created_days_ago=undecided + 1
+    )
+    recent_waiting = make_application(
+        region, status=Application.Status.NEW, decided_days_ago=None, created_days_ago=undecided - 1
+    )
     old_accepted = make_application(
         region, status=Application.Status.ACCEPTED, decided_days_ago=400, created_days_ago=410
     )
 
     output = run_retention()
 
-    assert "1 old application rows deleted" in output
+    assert "2 old application rows deleted" in output
     remaining = set(Application.objects.values_list("pk", flat=True))
     assert old_rejected.pk not in remaining
-    assert {recent_rejected.pk, old_waiting.pk, old_accepted.pk} <= remaining
+    # Nobody decided on it in time: it does not stay forever either.
+    assert old_waiting.pk not in remaining
+    assert {recent_rejected.pk, recent_waiting.pk, old_accepted.pk} <= remaining
 
 
 def test_rejected_application_retention_follows_the_setting(region: Region, settings: Any) -> None:
@@ -650,3 +681,210 @@ def test_running_retention_twice_is_safe(full_expert: ExpertProfile, region: Reg
     full_expert.refresh_from_db()
     assert full_expert.erased_at == erased_at
     assert AuditEvent.objects.filter(action=AuditEvent.Action.ERASE).count() == erase_events
+
+
+# Erasure covers the engagement history too (issue 9, item 6) ---------------------------------------
+
+
+def pdf_bytes() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=72, height=72)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def engaged_expert(
+    full_expert: ExpertProfile, make_request: Callable[..., Any], coordinator: User, unit_member: User
+) -> ExpertProfile:
+    """The full expert with a whole engagement history: every row that may hold their data."""
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    from engagements import notifications
+    from engagements.models import (
+        Assignment,
+        CalendarFeed,
+        Debrief,
+        ExpenseClaim,
+        ExpertFeedback,
+        ImpactNote,
+        UnitFeedback,
+    )
+
+    start = timezone.now() - dt.timedelta(days=3)
+    held = make_request(status="completed", starts_at=start, ends_at=start + dt.timedelta(hours=2))
+    role = EngagementRole.objects.get(code="panellist")
+    attended = Assignment.objects.create(
+        request=held, expert=full_expert, role=role, status="attended", offer_expires_at=start, fee=120
+    )
+    Assignment.objects.create(
+        request=make_request(status="matching"),
+        expert=full_expert,
+        role=role,
+        status="declined",
+        offer_expires_at=start,
+        decline_reason="Tuuli Virtanen ei pääse: veljen oikeudenkäynti",
+    )
+    Assignment.objects.create(
+        request=make_request(status="matching"),
+        expert=full_expert,
+        role=role,
+        status="cancelled",
+        offer_expires_at=start,
+        cancel_reason="Kuopiossa sairastuin",
+    )
+    ExpertFeedback.objects.create(
+        assignment=attended, how_it_went=2, heard=3, respected=4, preparation=2, free_text="Virtanen jännitti"
+    )
+    Debrief.objects.create(assignment=attended, reason="low_score", note="Tuuli puhui veljestään (brother still)")
+    claim = ExpenseClaim(assignment=attended, kind="ticket", amount=12, description="Bussi Kuopiossa")
+    claim.receipt.save("kuitti.pdf", ContentFile(pdf_bytes()), save=False)
+    claim.receipt_type = "application/pdf"
+    claim.save()
+    UnitFeedback.objects.create(request=held, participants=30, usefulness=5, take_forward="Hyvä", given_by=unit_member)
+    ImpactNote.objects.create(request=held, text="Muutimme käytäntöä.", written_by=unit_member)
+    notifications.offer_made(attended)
+    CalendarFeed.objects.create(user=full_expert.user)
+    AuditEvent.record(full_expert.user, AuditEvent.Action.EXPORT, full_expert, "JSON export by the expert")
+    LogEntry.objects.log_action(
+        user_id=coordinator.pk,
+        content_type_id=ContentType.objects.get_for_model(ExpertProfile).pk,
+        object_id=full_expert.pk,
+        object_repr=str(full_expert),
+        action_flag=CHANGE,
+        change_message="Changed phone of Tuuli Virtanen",
+    )
+    return full_expert
+
+
+def media_files() -> list[str]:
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_erasure_leaves_nothing_that_names_the_expert_in_the_engagement_history(
+    engaged_expert: ExpertProfile,
+) -> None:
+    from engagements.models import Assignment, CalendarFeed, Debrief, ExpenseClaim, ExpertFeedback
+    from engagements.notifications import Notification
+
+    before = {key.split("#")[0] for key in rows_naming_the_person()}
+    # The scan really sees the engagement data while it is there.
+    assert {
+        "engagements.Assignment",
+        "engagements.ExpertFeedback",
+        "engagements.Debrief",
+        "engagements.ExpenseClaim",
+        "registry.AuditEvent",
+        "admin.LogEntry",
+    } <= before
+    assert any(name.startswith("receipts/") for name in media_files())
+    assert any(name.startswith("photos/") for name in media_files())
+    user = engaged_expert.user
+
+    engaged_expert.request_erasure()
+    make_due(engaged_expert)
+    run_retention()
+
+    assert rows_naming_the_person() == {}
+    # No file of theirs is left in the media folder.
+    assert media_files() == []
+    assert not Notification.objects.filter(user=user).exists()
+    assert not CalendarFeed.objects.filter(user=user).exists()
+    assert not AuditEvent.objects.filter(actor=user).exclude(ip=None).exists()
+    # The anonymous facts stay: the engagements, the fee and the scores count in the statistics.
+    assert Assignment.objects.filter(expert=engaged_expert).count() == 3
+    assert Assignment.objects.get(expert=engaged_expert, status="attended").fee == 120
+    assert ExpertFeedback.objects.get().how_it_went == 2
+    assert Debrief.objects.get().note == ""
+    assert ExpenseClaim.objects.get().amount == 12
+
+
+def test_erasure_keeps_the_log_of_staff_actions_about_the_expert(
+    engaged_expert: ExpertProfile, coordinator: User
+) -> None:
+    AuditEvent.record(coordinator, AuditEvent.Action.VIEW, engaged_expert)
+    engaged_expert.request_erasure()
+    make_due(engaged_expert)
+    run_retention()
+    view = AuditEvent.objects.get(action=AuditEvent.Action.VIEW)
+    assert view.actor_email == coordinator.email
+    export = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
+    assert (export.actor_email, export.actor_name) == ("", "")
+    assert export.actor_label == "Poistettu henkilö" or export.actor_label == "An erased person"
+
+
+def test_after_asking_for_erasure_the_expert_sees_it_is_pending(client: Client, expert: ExpertProfile) -> None:
+    give_consents(expert)
+    client.force_login(expert.user)
+    assert client.post(reverse("experts:erase"), {"confirm": "on"}).status_code == 302
+    # Signed out; they sign in again during the grace period.
+    client.force_login(expert.user)
+    page = client.get(reverse("engagements:expert-home")).content.decode()
+    expert.refresh_from_db()
+    assert "Aktiivinen" not in page
+    assert "odottaa poistamista" in page.lower()
+    assert expert.erase_after.strftime("%-d.%-m.%Y") in page
+    data_page = client.get(reverse("experts:my-data")).content.decode()
+    assert reverse("experts:cancel-erasure") in data_page
+    assert f'href="{reverse("experts:erase")}"' not in data_page
+
+
+def test_pending_erasure_blocks_new_offers(
+    expert: ExpertProfile, make_request: Callable[..., Any], coordinator: User
+) -> None:
+    from engagements.matching import evaluate
+    from engagements.models import InvalidTransition
+    from tests.conftest import ready_expert
+
+    ready_expert(expert)
+    req = make_request(status="matching")
+    candidates, _excluded = evaluate(req)
+    assert expert.pk in [c.expert_id for c in candidates]
+    expert.request_erasure(expert.user)
+    # Even if they give a consent again during the grace period.
+    expert.give_consent(ConsentPurpose.REGISTRY, by_user=expert.user)
+    expert.give_consent(ConsentPurpose.CONTACT, by_user=expert.user)
+    candidates, _excluded = evaluate(req)
+    assert expert.pk not in [c.expert_id for c in candidates]
+    with pytest.raises(InvalidTransition):
+        req.make_offers([expert], by=coordinator, answer_by=timezone.now() + dt.timedelta(days=2))
+    assert not req.assignments.exists()
+
+
+def test_coordinator_sees_the_pending_erasure(client: Client, expert: ExpertProfile, coordinator: User) -> None:
+    expert.request_erasure(expert.user)
+    client.force_login(coordinator)
+    detail = client.get(reverse("experts:expert", args=[expert.pk])).content.decode()
+    assert "Odottaa poistamista" in detail
+    listing = client.get(reverse("experts:expert-list")).content.decode()
+    assert "Odottaa poistamista" in listing
+
+
+def test_expert_can_cancel_a_pending_erasure(client: Client, expert: ExpertProfile) -> None:
+    give_consents(expert)
+    expert.request_erasure(expert.user)
+    client.force_login(expert.user)
+    response = client.post(reverse("experts:cancel-erasure"))
+    assert response.status_code == 302
+    expert.refresh_from_db()
+    assert expert.erasure_requested_at is None
+    # The registry consent went with the request: the usual retention after a withdrawal runs
+    # until they give it again.
+    assert expert.erase_after is not None
+    expert.give_consent(ConsentPurpose.REGISTRY, by_user=expert.user)
+    expert.refresh_from_db()
+    assert expert.erase_after is None
+    assert AuditEvent.objects.filter(detail="erasure request cancelled by the expert").exists()
+
+
+def test_cancelling_without_a_pending_erasure_changes_nothing(client: Client, expert: ExpertProfile) -> None:
+    client.force_login(expert.user)
+    response = client.post(reverse("experts:cancel-erasure"))
+    assert response.status_code == 302
+    expert.refresh_from_db()
+    assert expert.erasure_requested_at is None and expert.erase_after is None

@@ -191,7 +191,10 @@ def test_coordinator_declines_with_reason_the_unit_sees(
         client.post(reverse("engagements:decline", args=[req.pk]), {"reason": "Ei sopivaa asiantuntijaa"})
     req.refresh_from_db()
     assert req.status == Request.Status.DECLINED
-    assert "Ei sopivaa asiantuntijaa" in mail.outbox[0].body
+    # The e-mail says what happened; the reason stays behind sign-in.
+    assert [m.to for m in mail.outbox] == [[unit_member.email]]
+    assert "Ei sopivaa asiantuntijaa" not in mail.outbox[0].body
+    assert reverse("engagements:unit-request", args=[req.pk]) in mail.outbox[0].body
     client.force_login(unit_member)
     assert "Ei sopivaa asiantuntijaa" in client.get(reverse("engagements:unit-request", args=[req.pk])).content.decode()
 
@@ -441,7 +444,8 @@ def test_emails_go_in_each_recipients_language(
         notifications.offer_made(assignment)
     message = mail.outbox[0]
     assert message.subject.startswith("Du har")
-    assert "Paneeli" in message.subject
+    # The title may say more than a mailbox should: subject and text name no request.
+    assert "Paneeli" not in message.subject and "Paneeli" not in message.body
 
 
 def test_in_app_notifications_count_and_read(client: Client, expert: ExpertProfile, make_request: Any) -> None:
@@ -498,3 +502,22 @@ def test_leaving_the_registry_keeps_an_offer_that_is_already_under_way(
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.OFFERED
     assert not expert.consent_states()["registry"].is_current
+
+
+def test_the_request_form_warns_next_to_the_free_texts_not_to_write_client_details(
+    client: Client, unit_member: User, make_request: Any
+) -> None:
+    import re
+
+    client.force_login(unit_member)
+    page = client.get(reverse("engagements:request-create")).content.decode()
+    warning = "Älä kirjoita mitään, mistä asiakkaan voisi tunnistaa"
+    for field in ("purpose", "task"):
+        # The help text is tied to the field (aria-describedby), right next to it.
+        assert f'aria-describedby="id_{field}_helptext"' in page, field
+        help_text = re.search(rf'id="id_{field}_helptext">(.*?)</div>', page, re.S)
+        assert help_text and warning in help_text.group(1), field
+    assert "poistetaan 730 päivää" in page
+    req = make_request(status="draft")
+    attachment_form = client.get(reverse("engagements:unit-request", args=[req.pk])).content.decode()
+    assert "ei saa nimetä tai näyttää asiakasta" in attachment_form

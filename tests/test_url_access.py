@@ -59,6 +59,7 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "experts:export-json": ({}, "login 200 200 403 403 403 403 403"),
     "experts:export-html": ({}, "login 200 200 403 403 403 403 403"),
     "experts:erase": ({}, "login 200 200 403 403 403 403 403"),
+    "experts:cancel-erasure": ({}, "login 405 405 403 403 403 403 403"),
     # Photos: nobody's photo exists at this id (owner and scope rules are in test_photos.py)
     "engagements:expert-photo": ({"pk": 999999}, "404 404 404 404 404 404 404 404"),
     # Coordinator's registry (unknown ids 404 for the coordinator; see test_coordinator_registry.py)
@@ -70,6 +71,8 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "experts:expert-list": ({}, "login 403 403 403 403 200 403 403"),
     "experts:expert": ({"pk": 999999}, "login 403 403 403 403 404 403 403"),
     "experts:guardian-consent": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
+    "experts:guardian-withdrawal": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
+    "experts:access-log": ({"pk": 999999}, "login 403 403 403 403 404 403 403"),
     "experts:expert-status": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     "experts:expert-trainings": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     "experts:expert-notes": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
@@ -117,6 +120,8 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "engagements:assignment-ics": ({"pk": 999999}, "login 404 404 404 404 404 404 404"),
     "engagements:calendar": ({}, "login 200 200 200 200 200 200 200"),
     "engagements:calendar-rotate": ({}, "login 405 405 405 405 405 405 405"),
+    "engagements:calendar-turn-on": ({}, "login 405 405 405 405 405 405 405"),
+    "engagements:calendar-turn-off": ({}, "login 405 405 405 405 405 405 405"),
     "engagements:calendar-feed": ({"token": "no-such-token"}, "404 404 404 404 404 404 404 404"),
     "engagements:notifications": ({}, "login 200 200 200 200 200 200 200"),
     "engagements:notifications-read": ({}, "login 405 405 405 405 405 405 405"),

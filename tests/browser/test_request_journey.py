@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from icalendar import Calendar
 
-from engagements.models import Assignment, Request
+from engagements.models import Assignment, Request, RequestType
 from experts.models import Language
 from tests.browser.conftest import (
     PageFactory,
@@ -259,7 +259,10 @@ def test_request_from_draft_to_calendar(
     events = calendar.walk("VEVENT")
     assert len(events) == 1
     event = events[0]
-    assert str(event["SUMMARY"]) == TITLE
+    # The type, not the title: calendar files leave the service.
+    type_labels = {label(each, RequestType(obj.type)) for each in ("fi", "sv", "en")}
+    assert str(event["SUMMARY"]) in type_labels
+    assert TITLE not in calendar.to_ical().decode()
     assert event.decoded("DTSTART") == starts
     assert event.decoded("DTEND") == ends
     assert str(event["LOCATION"]) == PLACE
@@ -280,6 +283,8 @@ def test_request_from_draft_to_calendar(
     upcoming = phone.locator("main section[aria-labelledby=upcoming-heading] li").all_inner_texts()
     assert upcoming == [f"{TITLE} – {label(language, Assignment.Status.CONFIRMED)}, {when}"]
     follow(phone, link_to("engagements:calendar"))
+    assert_at(phone, live_server, reverse("engagements:calendar"), language)
+    submit(phone, form_for("engagements:calendar-turn-on"))
     assert_at(phone, live_server, reverse("engagements:calendar"), language)
     feed_url = phone.input_value("main #feed-url")
     assert feed_url.startswith("http") and feed_url.endswith(".ics"), feed_url
