@@ -341,8 +341,12 @@ def record_debrief(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = DebriefForm(request.POST, instance=debrief, prefix=f"d{debrief.pk}")
     if not form.is_valid():
         return _debriefs_page(request, debrief, form)
-    form.save(commit=False).record(by=request.user)
-    messages.success(request, _("The debrief was recorded."))
+    try:
+        form.save(commit=False).record(by=request.user)
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The debrief was recorded."))
     return redirect("engagements:debriefs")
 
 

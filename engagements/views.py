@@ -126,7 +126,7 @@ def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def request_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     obj = get_request_for_member(request, pk)
     try:
-        obj.submit()
+        obj.submit(request.user)
     except InvalidTransition as exc:
         messages.error(request, str(exc))
     else:
@@ -311,7 +311,7 @@ def offer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def offer_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_expert(request, pk)
     try:
-        assignment.accept()
+        assignment.accept(request.user)
     except InvalidTransition as exc:
         messages.error(request, str(exc))
     else:
@@ -328,7 +328,7 @@ def offer_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("The reason is too long."))
         return redirect("engagements:offer", pk=assignment.pk)
     try:
-        assignment.decline(reason=form.cleaned_data["reason"])
+        assignment.decline(request.user, reason=form.cleaned_data["reason"])
     except InvalidTransition as exc:
         messages.error(request, str(exc))
     else:

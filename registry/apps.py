@@ -7,3 +7,7 @@ from django.utils.translation import gettext_lazy as _
 class RegistryConfig(AppConfig):
     name = "registry"
     verbose_name = _("Registry core")
+
+    def ready(self) -> None:
+        # Connects the receiver of the e-mail provider's delivery reports (anymail's signal).
+        from registry import mail  # noqa: F401

@@ -188,8 +188,19 @@ USERSESSIONS_TRACK_ACTIVITY = False
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kokemusasiantuntijat <noreply@kokemus.example>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Quick tries of one message (1, 2, 4, … minutes apart), then a try every EMAIL_SLOW_RETRY_MINUTES
+# (by `manage.py retry_mail`) until it goes; sent messages are forgotten after a while.
 EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 6)
-ANYMAIL: dict[str, str] = {}
+EMAIL_SLOW_RETRY_MINUTES = env_int("EMAIL_SLOW_RETRY_MINUTES", 30)
+EMAIL_SENT_RETENTION_DAYS = env_int("EMAIL_SENT_RETENTION_DAYS", 30)
+# anymail reads its settings from here, not from the environment. The webhook secret is the
+# "user:password" the provider's delivery webhook sends as basic auth (see docs/security.md);
+# without it the webhook refuses every report.
+ANYMAIL: dict[str, str] = {
+    name: os.environ[f"ANYMAIL_{name}"]
+    for name in ("WEBHOOK_SECRET", "POSTMARK_SERVER_TOKEN")
+    if os.environ.get(f"ANYMAIL_{name}")
+}
 
 # Background work: Django's tasks API with a database backend and `manage.py db_worker`.
 TASKS = {
