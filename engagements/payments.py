@@ -29,6 +29,7 @@ CSV_COLUMNS = [
 class Payment:
     id: str  # "fee-<assignment>" or "expense-<claim>"
     kind: str
+    expert_id: int
     payee: str
     payee_email: str
     engagement_date: dt.date | None
@@ -54,6 +55,7 @@ def unpaid_payments(regions: Any) -> list[Payment]:
         Payment(
             id=f"fee-{a.pk}",
             kind="fee",
+            expert_id=a.expert_id,
             payee=a.expert.user.get_full_name() or a.expert.display_name,
             payee_email=a.expert.user.email,
             engagement_date=_date(a),
@@ -68,6 +70,7 @@ def unpaid_payments(regions: Any) -> list[Payment]:
         Payment(
             id=f"expense-{c.pk}",
             kind="expense",
+            expert_id=c.assignment.expert_id,
             payee=c.assignment.expert.user.get_full_name() or c.assignment.expert.display_name,
             payee_email=c.assignment.expert.user.email,
             engagement_date=_date(c.assignment),

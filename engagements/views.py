@@ -31,7 +31,7 @@ from experts.models import ConsentPurpose, ExpertProfile
 from registry.access import role_required
 from registry.files import private_file_response
 from registry.http import AuthenticatedHttpRequest
-from registry.models import Role, StaffRole, Unit, User, regions_in_scope
+from registry.models import AuditEvent, Role, StaffRole, Unit, User, regions_in_scope
 
 # Unit members ------------------------------------------------------------------------------------
 
@@ -92,9 +92,18 @@ def unit_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _unit_request_page(
     request: AuthenticatedHttpRequest, obj: Request, attachment_form: AttachmentForm | None = None, status: int = 200
 ) -> HttpResponse:
+    confirmed = _confirmed_with_contacts(obj)
+    # The unit reads each confirmed expert's introduction (and contact details, if allowed).
+    AuditEvent.record_many(
+        request.user,
+        AuditEvent.Action.VIEW,
+        ExpertProfile,
+        [assignment.expert_id for assignment, _direct, _photo in confirmed],
+        f"introduction on request {obj.pk}",
+    )
     context = {
         "obj": obj,
-        "confirmed": _confirmed_with_contacts(obj),
+        "confirmed": confirmed,
         "attachments": obj.attachments.all(),
         "attachment_form": attachment_form or AttachmentForm(),
         "cancel_form": ReasonForm(),
@@ -265,6 +274,8 @@ def expert_photo(request: HttpRequest, pk: int) -> HttpResponse:
             ).values("expert_id")
             experts = experts.filter(pk__in=confirmed_to_my_units).with_current_consent(ConsentPurpose.PHOTO)
     expert = get_object_or_404(experts, pk=pk)
+    if expert.user_id != user.pk:
+        AuditEvent.record(user, AuditEvent.Action.VIEW, expert, "photo")
     return private_file_response(expert.photo, content_type="image/jpeg", filename="photo.jpg", inline=True)
 
 

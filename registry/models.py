@@ -472,3 +472,20 @@ class OutgoingMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk} {self.status}"
+
+    def why(self) -> str:
+        """Why it has not gone, for the coordinator."""
+        if self.status == self.Status.UNDELIVERABLE:
+            return str(UNDELIVERABLE_REASONS.get(self.last_error, UNDELIVERABLE_REASONS["bounced"]))
+        return _("The e-mail service did not accept it (%(error)s); tried %(attempts)s times so far.") % {
+            "error": self.last_error or "?",
+            "attempts": self.attempts,
+        }
+
+
+# What the e-mail provider's reports mean (anymail's normalised event types).
+UNDELIVERABLE_REASONS = {
+    "bounced": _("The address bounced: it does not receive e-mail."),
+    "rejected": _("The e-mail service refused to send to the address."),
+    "complained": _("The recipient marked our e-mail as spam."),
+}
