@@ -82,7 +82,8 @@ class User(AbstractUser):
             self.email_undeliverable_at = None
             self.email_undeliverable_reason = ""
             if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "email_undeliverable_at", "email_undeliverable_reason"}
+                cleared = {"email_undeliverable_at", "email_undeliverable_reason"}
+                kwargs["update_fields"] = {*kwargs["update_fields"], *cleared}
         super().save(*args, **kwargs)
         self._loaded_email = self.email
 
