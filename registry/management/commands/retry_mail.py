@@ -18,4 +18,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         queued = retry_due()
         forgotten = forget_sent()
-        self.stdout.write(f"{queued} messages queued again, {forgotten} old sent messages forgotten")
+        if options["verbosity"] >= 1:
+            self.stdout.write(f"{queued} messages queued again, {forgotten} old sent messages forgotten")
