@@ -262,11 +262,12 @@ UNDELIVERABLE_EVENTS = {"bounced", "rejected", "complained"}
 def delivery_report(sender: Any, event: AnymailTrackingEvent, esp_name: str, **kwargs: Any) -> None:
     """anymail has checked the webhook's credentials and normalised the provider's payload."""
     now = timezone.now()
-    messages = OutgoingMessage.objects.none()
+    # The provider's id for the message, or ours, which we gave it as metadata when sending.
+    ours = str((event.metadata or {}).get("outgoing_message", ""))
+    match = Q(pk=int(ours)) if ours.isdigit() else Q()
     if event.message_id:
-        messages = OutgoingMessage.objects.filter(esp_message_id=str(event.message_id)[:100])
-    elif (event.metadata or {}).get("outgoing_message", "").isdigit():
-        messages = OutgoingMessage.objects.filter(pk=int(event.metadata["outgoing_message"]))
+        match |= Q(esp_message_id=str(event.message_id)[:100])
+    messages = OutgoingMessage.objects.filter(match) if match else OutgoingMessage.objects.none()
     if event.event_type == "delivered":
         messages.filter(delivered_at__isnull=True).update(delivered_at=event.timestamp or now)
         return
