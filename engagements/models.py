@@ -661,7 +661,11 @@ class Assignment(models.Model):
             window = request.busy_window()
             if window is not None:
                 clash = (
-                    Assignment.objects.confirmed().filter(expert=expert).exclude(pk=row.pk).overlapping(*window).exists()
+                    Assignment.objects.confirmed()
+                    .filter(expert=expert)
+                    .exclude(pk=row.pk)
+                    .overlapping(*window)
+                    .exists()
                 )
                 if clash:
                     raise InvalidTransition(_("The expert is already confirmed to another engagement at that time."))
