@@ -21,6 +21,7 @@ run: $(STAMP)
 	@echo "Serving on http://127.0.0.1:8000 (a background worker sends the e-mails to this console)"
 	DEBUG=1 $(PY) manage.py db_worker --queue-name '*' --interval 1 & worker=$$!; \
 	( while true; do DEBUG=1 $(PY) manage.py expire_offers -v0; DEBUG=1 $(PY) manage.py send_reminders -v0; \
+	  DEBUG=1 $(PY) manage.py retry_mail -v0; \
 	  DEBUG=1 $(PY) manage.py follow_up -v0; \
 	  sleep 300; done ) & clock=$$!; \
 	trap 'kill $$worker $$clock 2>/dev/null' EXIT INT TERM; \
