@@ -416,6 +416,17 @@ class Request(models.Model):
             setattr(self, name, value)
         self.save(update_fields=["status", "status_reason", "updated_at", *fields.keys()])
 
+    def save_edits(self, fields: list[str], *, by: Any) -> None:
+        """The unit's edits of this instance, saving only the edited fields: a whole-row save would
+        write back the status it was loaded with, undoing a step taken meanwhile. Refused once the
+        request is no longer editable (e.g. confirmed while the form was open)."""
+        with transaction.atomic():
+            row = lock_request(self.pk)
+            if row.status not in self.EDITABLE_STATUSES:
+                raise InvalidTransition(_("A confirmed request can no longer be edited. Contact the coordinator."))
+            self.save(update_fields=[*fields, "updated_at"])
+            record(by, row, "request edited")
+
     def submit(self, by: Any) -> None:
         with transaction.atomic():
             row = lock_request(self.pk)

@@ -122,8 +122,15 @@ def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("engagements:unit-request", pk=obj.pk)
     form = RequestForm(request.POST or None, instance=obj, units=units_for_new_request(request.user))
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("The request was saved."))
+        fields = [name for name in form.fields if name in {f.name for f in Request._meta.concrete_fields}]
+        try:
+            with transaction.atomic():
+                form.save(commit=False).save_edits(fields, by=request.user)
+                form.save_m2m()
+        except InvalidTransition as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The request was saved."))
         return redirect("engagements:unit-request", pk=obj.pk)
     return render(
         request, "engagements/unit/request_form.html", {"form": form, "obj": obj}, status=400 if form.errors else 200

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from engagements.models import Assignment, ExpenseClaim, Request
+from engagements.models import Assignment, ExpenseClaim, InvalidTransition, Request
 from engagements.notifications import Notification
 from experts.models import EngagementRole, ExpertProfile
 from registry.models import AuditEvent, OutgoingMessage, StaffRole, User
@@ -249,3 +249,29 @@ def test_a_step_refused_halfway_leaves_no_trace(make_request: Any, expert: Exper
     offer.refresh_from_db()
     assert offer.status == Assignment.Status.EXPIRED
     assert not Notification.objects.filter(kind="offer_accepted").exists()
+
+
+def test_an_edit_saved_after_a_step_does_not_undo_the_step(
+    make_request: Any, unit_member: User, coordinator: User
+) -> None:
+    """The unit's form was loaded before the coordinator took the request into matching."""
+    req = make_request(status="submitted")
+    editing = Request.objects.get(pk=req.pk)
+    req.take_into_matching(coordinator)
+    editing.title = "Uusi otsikko"
+    editing.save_edits(["title"], by=unit_member)
+    req.refresh_from_db()
+    assert (req.title, req.status) == ("Uusi otsikko", Request.Status.MATCHING)
+
+
+def test_an_edit_of_a_request_confirmed_meanwhile_is_refused(
+    make_request: Any, unit_member: User, expert: ExpertProfile, coordinator: User
+) -> None:
+    req = make_request(status="offered")
+    editing = Request.objects.get(pk=req.pk)
+    assignment(req, ready_expert(expert), status="accepted").confirm(coordinator)
+    editing.experts_needed = 3
+    with pytest.raises(InvalidTransition):
+        editing.save_edits(["experts_needed"], by=unit_member)
+    req.refresh_from_db()
+    assert (req.experts_needed, req.status) == (1, Request.Status.CONFIRMED)
