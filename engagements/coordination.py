@@ -438,18 +438,18 @@ def payments(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 @require_GET
 def payments_export(request: AuthenticatedHttpRequest) -> HttpResponse:
-    payments = unpaid_payments(coordinator_regions(request))
+    unpaid = unpaid_payments(coordinator_regions(request))
     # Names and e-mail addresses leave the service: each payee's audit trail shows who took them.
     AuditEvent.record_many(
-        request.user, AuditEvent.Action.EXPORT, ExpertProfile, [p.expert_id for p in payments], "payroll CSV"
+        request.user, AuditEvent.Action.EXPORT, ExpertProfile, [p.expert_id for p in unpaid], "payroll CSV"
     )
-    return csv_response(f"payments-{timezone.localdate().isoformat()}.csv", CSV_COLUMNS, payments_rows(payments))
+    return csv_response(f"payments-{timezone.localdate().isoformat()}.csv", CSV_COLUMNS, payments_rows(unpaid))
 
 
 @role_required(Role.COORDINATOR)
 @require_POST
 def payments_mark_paid(request: AuthenticatedHttpRequest) -> HttpResponse:
-    count = mark_paid(request.POST.getlist("payment"), coordinator_regions(request))
+    count = mark_paid(request.POST.getlist("payment"), coordinator_regions(request), by=request.user)
     messages.success(request, _("%(count)s payments were marked paid.") % {"count": count})
     return redirect("engagements:payments")
 

@@ -275,3 +275,18 @@ def test_an_edit_of_a_request_confirmed_meanwhile_is_refused(
         editing.save_edits(["experts_needed"], by=unit_member)
     req.refresh_from_db()
     assert (req.experts_needed, req.status) == (1, Request.Status.CONFIRMED)
+
+
+def test_marking_payments_paid_twice_marks_and_records_once(
+    make_request: Any, expert: ExpertProfile, coordinator: User
+) -> None:
+    day = timezone.localdate() - dt.timedelta(days=3)
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time(13)))
+    req = make_request(status="completed", starts_at=start, ends_at=start + dt.timedelta(hours=2))
+    attended = assignment(req, expert, status="attended", fee=Decimal("120"))
+    claim = ExpenseClaim.objects.create(assignment=attended, kind="ticket", amount=Decimal("9.90"), status="approved")
+    data = {"payment": [f"fee-{attended.pk}", f"expense-{claim.pk}"]}
+    shown = post_twice(signed_in(coordinator), reverse("engagements:payments-paid"), data)
+    assert shown == ["0 payments were marked paid."]
+    paid = AuditEvent.objects.filter(actor=coordinator, detail__in=["fee paid", "expenses paid"])
+    assert sorted(paid.values_list("detail", flat=True)) == ["expenses paid", "fee paid"]
