@@ -353,3 +353,17 @@ def test_notifications_keep_one_row_per_recipient(
         "engagements/email/notice",
         "sent",
     )
+
+
+def test_admin_sees_delivery_state_but_not_the_text(admin_user: User, expert: ExpertProfile) -> None:
+    message = OutgoingMessage.objects.create(
+        user=expert.user, to=expert.user.email, template="t", subject="Kutsu", text="https://example.test/one-time-key"
+    )
+    client = Client()
+    client.force_login(admin_user)
+    assert client.get(reverse("admin:registry_outgoingmessage_changelist")).status_code == 200
+    page = client.get(reverse("admin:registry_outgoingmessage_change", args=[message.pk]))
+    assert page.status_code == 200
+    assert "Kutsu" in page.content.decode() and "one-time-key" not in page.content.decode()
+    assert client.get(reverse("admin:registry_outgoingmessage_add")).status_code == 403
+    assert client.get(reverse("admin:registry_user_change", args=[expert.user.pk])).status_code == 200
