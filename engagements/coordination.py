@@ -13,6 +13,7 @@ from django.db.models import Case, DateTimeField, IntegerField, QuerySet, Value,
 from django.db.models.functions import Cast, Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -31,7 +32,7 @@ from engagements.models import (
     Request,
     RequestType,
 )
-from engagements.overview import coordinator_overview
+from engagements.overview import coordinator_overview, mail_in_scope
 from engagements.payments import CSV_COLUMNS, mark_paid, payments_rows, unpaid_payments
 from experts.alerts import coordinator_alerts
 from experts.models import ExpertProfile
@@ -39,7 +40,8 @@ from registry.access import coordinator_regions, role_required
 from registry.csvexport import csv_response
 from registry.files import private_file_response
 from registry.http import AuthenticatedHttpRequest
-from registry.models import Region, Role, Unit
+from registry.mail import resend
+from registry.models import AuditEvent, Region, Role, Unit
 
 
 class RequestFilter(django_filters.FilterSet):
@@ -73,6 +75,15 @@ class RequestFilter(django_filters.FilterSet):
     class Meta:
         model = Request
         fields: list[str] = []
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A regional coordinator chooses among their own regions and units only: the list of
+        # every unit in the area is not theirs to see, and a unit outside scope is not a choice.
+        regions = coordinator_regions(self.request) if self.request is not None else None
+        if regions is not None:
+            self.filters["region"].queryset = Region.objects.filter(pk__in=regions)
+            self.filters["unit"].queryset = Unit.objects.in_regions(regions).select_related("organisation")
 
     def filter_needs_action(self, queryset: QuerySet[Request], name: str, value: bool) -> QuerySet[Request]:
         return queryset.needs_action() if value else queryset  # type: ignore[attr-defined]
@@ -123,11 +134,19 @@ inbox = InboxView.as_view()
 def _detail(request: AuthenticatedHttpRequest, obj: Request, status: int = 200, **forms_: Any) -> HttpResponse:
     assignments = obj.assignments.select_related("expert", "role").order_by("-offered_at")
     pending = obj.created_by.unit_memberships.filter(unit=obj.unit, approved_at__isnull=True).exists()
+    expert_feedback = list(obj.assignments.filter(feedback__isnull=False).select_related("expert", "feedback"))
+    AuditEvent.record_many(
+        request.user,
+        AuditEvent.Action.VIEW,
+        ExpertProfile,
+        [a.expert_id for a in expert_feedback],
+        f"own feedback on request {obj.pk}",
+    )
     context = {
         "obj": obj,
         "assignments": assignments,
         "ended": obj.has_ended(),
-        "expert_feedback": list(obj.assignments.filter(feedback__isnull=False).select_related("expert", "feedback")),
+        "expert_feedback": expert_feedback,
         "pending_membership": pending,
         "themes": list(obj.themes.all()),
         "languages": list(obj.languages.all()),
@@ -195,6 +214,13 @@ def _matching_page(
 ) -> HttpResponse:
     candidates, exclusions = evaluate(obj, explain=False)
     form = form or OfferForm(candidates=candidates, request_obj=obj)
+    AuditEvent.record_many(
+        request.user,
+        AuditEvent.Action.VIEW,
+        ExpertProfile,
+        [c.expert_id for c in candidates],
+        f"matching for request {obj.pk}",
+    )
     context = {
         "obj": obj,
         "candidates": candidates,
@@ -222,6 +248,13 @@ def matching_excluded(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         exclusions = [e for e in exclusions if e.expert_id in in_scope]
     page = Paginator(exclusions, 50).get_page(request.GET.get("page"))
     load_experts(page.object_list)
+    AuditEvent.record_many(
+        request.user,
+        AuditEvent.Action.VIEW,
+        ExpertProfile,
+        [e.expert_id for e in page.object_list],
+        f"excluded from matching for request {obj.pk}",
+    )
     return render(request, "engagements/coordinator/excluded.html", {"obj": obj, "page_obj": page})
 
 
@@ -341,8 +374,12 @@ def record_debrief(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = DebriefForm(request.POST, instance=debrief, prefix=f"d{debrief.pk}")
     if not form.is_valid():
         return _debriefs_page(request, debrief, form)
-    form.save(commit=False).record(by=request.user)
-    messages.success(request, _("The debrief was recorded."))
+    try:
+        form.save(commit=False).record(by=request.user)
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The debrief was recorded."))
     return redirect("engagements:debriefs")
 
 
@@ -387,6 +424,7 @@ def return_expense(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def expense_receipt(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(claims_for_coordinator(request), pk=pk)
+    AuditEvent.record(request.user, AuditEvent.Action.VIEW, claim.assignment.expert, f"expense receipt {claim.pk}")
     return private_file_response(claim.receipt, content_type=claim.receipt_type, filename=claim.receipt_filename)
 
 
@@ -400,16 +438,31 @@ def payments(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 @require_GET
 def payments_export(request: AuthenticatedHttpRequest) -> HttpResponse:
-    rows = payments_rows(unpaid_payments(coordinator_regions(request)))
-    return csv_response(f"payments-{timezone.localdate().isoformat()}.csv", CSV_COLUMNS, rows)
+    unpaid = unpaid_payments(coordinator_regions(request))
+    # Names and e-mail addresses leave the service: each payee's audit trail shows who took them.
+    AuditEvent.record_many(
+        request.user, AuditEvent.Action.EXPORT, ExpertProfile, [p.expert_id for p in unpaid], "payroll CSV"
+    )
+    return csv_response(f"payments-{timezone.localdate().isoformat()}.csv", CSV_COLUMNS, payments_rows(unpaid))
 
 
 @role_required(Role.COORDINATOR)
 @require_POST
 def payments_mark_paid(request: AuthenticatedHttpRequest) -> HttpResponse:
-    count = mark_paid(request.POST.getlist("payment"), coordinator_regions(request))
+    count = mark_paid(request.POST.getlist("payment"), coordinator_regions(request), by=request.user)
     messages.success(request, _("%(count)s payments were marked paid.") % {"count": count})
     return redirect("engagements:payments")
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def resend_mail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    message = get_object_or_404(mail_in_scope(coordinator_regions(request)), pk=pk)
+    if resend(message, by=request.user):
+        messages.success(request, _("The message will be sent again."))
+    else:
+        messages.info(request, _("This message is no longer waiting: it has already been sent again."))
+    return redirect(reverse("engagements:overview") + "#undelivered")
 
 
 @role_required(Role.COORDINATOR)

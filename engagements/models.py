@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from engagements import notifications
 from experts.models import EngagementRole, ExpertProfile, InvalidTransition, Language, Theme
-from registry.models import Region, Role, StaffRole, Unit, UnitMembership, regions_in_scope
+from registry.models import AuditEvent, Region, Role, StaffRole, Unit, UnitMembership, regions_in_scope
 
 
 class RequestType(models.TextChoices):
@@ -44,6 +44,32 @@ ROLE_FOR_TYPE = {
 }
 
 MAX_EXPERTS_PER_REQUEST = 5
+
+# Every workflow step below reads and changes its rows under SELECT … FOR UPDATE in one transaction,
+# and re-reads the status from the locked row: two clicks, two tabs or two people at once, the second
+# waits for the first, then sees what the first did and is refused with a clear message
+# (InvalidTransition). Locks are always taken in the same order — the request, then the expert
+# (confirming only), then the assignments — so that two steps never wait for each other in a circle.
+# FOR NO KEY UPDATE: rows that refer to a locked row (notifications, new offers) can still be
+# written while it is held. docs/security.md lists the locks of each step.
+
+
+def lock_request(pk: int) -> Request:
+    return Request.objects.select_for_update(no_key=True).get(pk=pk)
+
+
+def lock_assignment(pk: int) -> tuple[Request, Assignment]:
+    """An assignment's request, then the assignment: the order every assignment step keeps."""
+    request_id = Assignment.objects.values_list("request_id", flat=True).get(pk=pk)
+    request = lock_request(request_id)
+    row = Assignment.objects.select_for_update(no_key=True).get(pk=pk)
+    row.request = request
+    return request, row
+
+
+def record(by: Any, obj: models.Model, step: str) -> None:
+    """Who took a workflow step (None for the system: scheduled jobs)."""
+    AuditEvent.record(by, AuditEvent.Action.CHANGE, obj, step)
 
 
 class RequestQuerySet(models.QuerySet["Request"]):
@@ -315,7 +341,7 @@ class Request(models.Model):
         """One pass of the after-engagement follow-up for a completed request: close it when all is
         in, remind the unit of its feedback and impact note when due, close it when time ran out.
         Returns what was done ("closed", "unit", "impact")."""
-        row = Request.objects.select_for_update().get(pk=self.pk)
+        row = lock_request(self.pk)
         if row.status != self.Status.COMPLETED:
             return []
         if row.close_if_done():
@@ -349,7 +375,7 @@ class Request(models.Model):
     @transaction.atomic
     def give_unit_feedback(self, feedback: UnitFeedback, *, by: Any) -> None:
         """The unit's feedback on a completed request; once only."""
-        row = Request.objects.select_for_update().get(pk=self.pk)
+        row = lock_request(self.pk)
         if row.status != self.Status.COMPLETED or UnitFeedback.objects.filter(request=row).exists():
             raise InvalidTransition(_("Feedback cannot be given for this request now."))
         feedback.request = row
@@ -361,7 +387,7 @@ class Request(models.Model):
     @transaction.atomic
     def write_impact_note(self, note: ImpactNote, *, by: Any) -> None:
         """ "What happened next": once only, and every expert who took part hears of it."""
-        row = Request.objects.select_for_update().get(pk=self.pk)
+        row = lock_request(self.pk)
         if row.status != self.Status.COMPLETED or ImpactNote.objects.filter(request=row).exists():
             raise InvalidTransition(_("The impact note cannot be written for this request now."))
         note.request = row
@@ -375,7 +401,7 @@ class Request(models.Model):
     def make_offers(self, experts: list[ExpertProfile], *, by: Any, answer_by: dt.datetime) -> list[Assignment]:
         """Offer the request to the chosen experts, each with the fee the schedule proposes today.
         A second live offer to the same expert is refused by the database (IntegrityError)."""
-        row = Request.objects.select_for_update().get(pk=self.pk)
+        row = lock_request(self.pk)
         if row.status not in (self.Status.MATCHING, self.Status.OFFERED, self.Status.CONFIRMED):
             raise InvalidTransition(_("Offers can be made only for a request in matching."))
         if ExpertProfile.objects.erasure_pending().filter(pk__in=[e.pk for e in experts]).exists():
@@ -386,6 +412,7 @@ class Request(models.Model):
             assignment = Assignment(request=row, expert=expert, role=role, offered_by=by, offer_expires_at=answer_by)
             assignment.fee_proposed = fee_for_assignment(assignment, timezone.localdate())
             assignment.save()
+            record(by, assignment, "offer made")
             notifications.offer_made(assignment)
             made.append(assignment)
         row.refresh_status_from_assignments()
@@ -431,46 +458,81 @@ class Request(models.Model):
             setattr(self, name, value)
         self.save(update_fields=["status", "status_reason", "updated_at", *fields.keys()])
 
-    @transaction.atomic
-    def submit(self) -> None:
-        if self.status != self.Status.DRAFT:
-            raise InvalidTransition(_("Only a draft can be submitted."))
-        self._set_status(self.Status.SUBMITTED, submitted_at=timezone.now())
-        notifications.request_submitted(self)
+    def save_edits(self, fields: list[str], *, by: Any) -> None:
+        """The unit's edits of this instance, saving only the edited fields: a whole-row save would
+        write back the status it was loaded with, undoing a step taken meanwhile. Refused once the
+        request is no longer editable (e.g. confirmed while the form was open)."""
+        with transaction.atomic():
+            row = lock_request(self.pk)
+            if row.status not in self.EDITABLE_STATUSES:
+                raise InvalidTransition(_("A confirmed request can no longer be edited. Contact the coordinator."))
+            self.save(update_fields=[*fields, "updated_at"])
+            record(by, row, "request edited")
 
-    @transaction.atomic
+    def submit(self, by: Any) -> None:
+        with transaction.atomic():
+            row = lock_request(self.pk)
+            if row.status != self.Status.DRAFT:
+                if row.status == self.Status.CANCELLED:
+                    raise InvalidTransition(_("Only a draft can be submitted."))
+                raise InvalidTransition(_("This request has already been sent to the coordinator."))
+            row._set_status(self.Status.SUBMITTED, submitted_at=timezone.now())
+            record(by, row, "request submitted")
+            notifications.request_submitted(row)
+        self.refresh_from_db()
+
     def take_into_matching(self, by: Any) -> None:
-        if self.status != self.Status.SUBMITTED:
-            raise InvalidTransition(_("Only a submitted request can be taken into matching."))
-        # Triage approves a worker's pending membership of the unit in the same step, and the unit
-        # they described if it is new (a unit switched off on purpose has no pending members).
-        approved = UnitMembership.objects.filter(user=self.created_by, unit=self.unit, approved_at__isnull=True).update(
-            approved_at=timezone.now()
-        )
-        if approved and not self.unit.is_active:
-            self.unit.is_active = True
-            self.unit.save(update_fields=["is_active"])
-        self._set_status(self.Status.MATCHING)
-        notifications.request_in_matching(self)
+        with transaction.atomic():
+            row = lock_request(self.pk)
+            if row.status in (self.Status.MATCHING, self.Status.OFFERED, self.Status.CONFIRMED):
+                raise InvalidTransition(_("This request has already been taken into matching."))
+            if row.status != self.Status.SUBMITTED:
+                raise InvalidTransition(_("Only a submitted request can be taken into matching."))
+            # Triage approves a worker's pending membership of the unit in the same step, and the
+            # unit they described if it is new (a unit switched off on purpose has no pending members).
+            approved = UnitMembership.objects.filter(
+                user_id=row.created_by_id, unit_id=row.unit_id, approved_at__isnull=True
+            ).update(approved_at=timezone.now())
+            if approved:
+                Unit.objects.filter(pk=row.unit_id, is_active=False).update(is_active=True)
+            row._set_status(self.Status.MATCHING)
+            record(by, row, "request taken into matching")
+            notifications.request_in_matching(row)
+        self.refresh_from_db()
 
-    @transaction.atomic
     def decline(self, by: Any, reason: str) -> None:
-        if self.status not in (self.Status.SUBMITTED, self.Status.MATCHING):
-            raise InvalidTransition(_("This request can no longer be declined."))
-        self._set_status(self.Status.DECLINED, reason, closed_at=timezone.now())
-        notifications.request_declined(self)
+        with transaction.atomic():
+            row = lock_request(self.pk)
+            if row.status == self.Status.DECLINED:
+                raise InvalidTransition(_("This request has already been declined."))
+            if row.status not in (self.Status.SUBMITTED, self.Status.MATCHING):
+                raise InvalidTransition(_("This request can no longer be declined."))
+            row._set_status(self.Status.DECLINED, reason, closed_at=timezone.now())
+            record(by, row, "request declined")
+            notifications.request_declined(row)
+        self.refresh_from_db()
 
-    @transaction.atomic
     def cancel(self, by: Any, reason: str) -> None:
-        if self.status not in self.CANCELLABLE_STATUSES:
-            raise InvalidTransition(_("This request can no longer be cancelled."))
-        affected = list(self.assignments.filter(status__in=Assignment.LIVE_STATUSES).select_related("expert__user"))
-        for assignment in affected:
-            assignment._set(Assignment.Status.CANCELLED, cancel_reason=reason, cancelled_at=timezone.now())
-        was_submitted = self.status != self.Status.DRAFT
-        self._set_status(self.Status.CANCELLED, reason, closed_at=timezone.now())
-        if was_submitted:
-            notifications.request_cancelled(self, by, affected)
+        with transaction.atomic():
+            row = lock_request(self.pk)
+            if row.status == self.Status.CANCELLED:
+                raise InvalidTransition(_("This request has already been cancelled."))
+            if row.status not in self.CANCELLABLE_STATUSES:
+                raise InvalidTransition(_("This request can no longer be cancelled."))
+            affected = list(
+                Assignment.objects.select_for_update(no_key=True, of=("self",))
+                .filter(request=row, status__in=Assignment.LIVE_STATUSES)
+                .select_related("expert__user")
+                .order_by("pk")
+            )
+            for assignment in affected:
+                assignment._set(Assignment.Status.CANCELLED, cancel_reason=reason, cancelled_at=timezone.now())
+            was_submitted = row.status != self.Status.DRAFT
+            row._set_status(self.Status.CANCELLED, reason, closed_at=timezone.now())
+            record(by, row, "request cancelled")
+            if was_submitted:
+                notifications.request_cancelled(row, by, affected)
+        self.refresh_from_db()
 
     def refresh_status_from_assignments(self) -> None:
         """After offers change: confirmed when enough experts are confirmed, otherwise offered or matching."""
@@ -595,53 +657,74 @@ class Assignment(models.Model):
     def is_open_offer(self) -> bool:
         return self.status == self.Status.OFFERED and self.offer_expires_at > timezone.now()
 
-    def accept(self) -> None:
-        if self.status == self.Status.OFFERED and self.offer_expires_at <= timezone.now():
+    def accept(self, by: Any) -> None:
+        with transaction.atomic():
+            request, row = lock_assignment(self.pk)
+            if row.status in (self.Status.ACCEPTED, self.Status.CONFIRMED):
+                raise InvalidTransition(_("You have already accepted this offer."))
+            if row.status != self.Status.OFFERED:
+                raise InvalidTransition(_("This offer is no longer open."))
+            expired = row.offer_expires_at <= timezone.now()
+            if not expired:
+                if not ExpertProfile.objects.consent_current().filter(pk=row.expert_id).exists():
+                    raise InvalidTransition(_("Please renew your consents before accepting offers."))
+                row._set(self.Status.ACCEPTED, answered_at=timezone.now())
+                record(by, row, "offer accepted")
+                notifications.offer_answered(row)
+        if expired:
             # Expiring is a state change of its own: it must stick although accepting fails.
             self.expire()
             self.refresh_from_db()
             raise InvalidTransition(_("The time to answer this offer has passed."))
+        self.refresh_from_db()
+
+    def decline(self, by: Any, *, reason: str = "") -> None:
         with transaction.atomic():
-            if self.status != self.Status.OFFERED:
+            request, row = lock_assignment(self.pk)
+            if row.status == self.Status.DECLINED:
+                raise InvalidTransition(_("You have already declined this offer."))
+            if row.status != self.Status.OFFERED:
                 raise InvalidTransition(_("This offer is no longer open."))
-            if not ExpertProfile.objects.consent_current().filter(pk=self.expert_id).exists():
-                raise InvalidTransition(_("Please renew your consents before accepting offers."))
-            self._set(self.Status.ACCEPTED, answered_at=timezone.now())
-            notifications.offer_answered(self)
+            row._set(self.Status.DECLINED, answered_at=timezone.now(), decline_reason=reason)
+            request.refresh_status_from_assignments()
+            record(by, row, "offer declined")
+            notifications.offer_answered(row)
+        self.refresh_from_db()
 
-    @transaction.atomic
-    def decline(self, *, reason: str = "") -> None:
-        if self.status != self.Status.OFFERED:
-            raise InvalidTransition(_("This offer is no longer open."))
-        self._set(self.Status.DECLINED, answered_at=timezone.now(), decline_reason=reason)
-        self.request.refresh_status_from_assignments()
-        notifications.offer_answered(self)
-
-    def expire(self) -> bool:
+    def expire(self, by: Any = None) -> bool:
         with transaction.atomic():
-            locked = Assignment.objects.select_for_update().get(pk=self.pk)
-            if locked.status != self.Status.OFFERED or locked.offer_expires_at > timezone.now():
+            request, row = lock_assignment(self.pk)
+            if row.status != self.Status.OFFERED or row.offer_expires_at > timezone.now():
                 return False
-            locked._set(self.Status.EXPIRED)
-            locked.request.refresh_status_from_assignments()
+            row._set(self.Status.EXPIRED)
+            request.refresh_status_from_assignments()
+            record(by, row, "offer expired")
         return True
 
     def confirm(self, by: Any) -> None:
-        """Accepted → confirmed. The expert's row is locked so that two confirmations for the same
-        expert cannot both pass the overlap check (no double booking)."""
+        """Accepted → confirmed. Under the request's lock the confirmed experts are counted, so the
+        last place is filled once; under the expert's lock the overlap is checked, so the expert is
+        never booked twice at the same time."""
         with transaction.atomic():
-            expert = ExpertProfile.objects.select_for_update().get(pk=self.expert_id)
-            assignment = Assignment.objects.select_for_update().select_related("request").get(pk=self.pk)
-            if assignment.status != self.Status.ACCEPTED:
+            request = lock_request(self.request_id)
+            expert = ExpertProfile.objects.select_for_update(no_key=True).get(pk=self.expert_id)
+            row = Assignment.objects.select_for_update(no_key=True).get(pk=self.pk)
+            row.request = request
+            if row.status == self.Status.CONFIRMED:
+                raise InvalidTransition(_("This expert has already been confirmed."))
+            if row.status != self.Status.ACCEPTED:
                 raise InvalidTransition(_("Only an accepted offer can be confirmed."))
+            confirmed = Assignment.objects.confirmed().filter(request=request).count()
+            if confirmed >= request.experts_needed:
+                raise InvalidTransition(_("All the places of this request are already filled."))
             if not ExpertProfile.objects.consent_current().filter(pk=expert.pk).exists():
                 raise InvalidTransition(_("The expert's consents are not current."))
-            window = assignment.request.busy_window()
+            window = request.busy_window()
             if window is not None:
                 clash = (
                     Assignment.objects.confirmed()
                     .filter(expert=expert)
-                    .exclude(pk=assignment.pk)
+                    .exclude(pk=row.pk)
                     .overlapping(*window)
                     .exists()
                 )
@@ -649,34 +732,36 @@ class Assignment(models.Model):
                     raise InvalidTransition(_("The expert is already confirmed to another engagement at that time."))
             # The fee the expert saw on the offer is what they agreed to: it is fixed now. Without a
             # proposal (e.g. the schedule was empty then) the schedule in force today applies.
-            fee = assignment.fee_proposed
+            fee = row.fee_proposed
             if fee is None:
-                fee = fee_for_assignment(assignment, timezone.localdate())
-            assignment._set(self.Status.CONFIRMED, confirmed_at=timezone.now(), fee=fee)
-            assignment.request.refresh_status_from_assignments()
-            notifications.assignment_confirmed(assignment)
+                fee = fee_for_assignment(row, timezone.localdate())
+            row._set(self.Status.CONFIRMED, confirmed_at=timezone.now(), fee=fee)
+            request.refresh_status_from_assignments()
+            record(by, row, "expert confirmed")
+            notifications.assignment_confirmed(row)
         self.refresh_from_db()
 
-    @transaction.atomic
     def give_feedback(self, feedback: ExpertFeedback, *, by: Any) -> None:
         """The expert's own feedback (coordinators read it, units never); a low score or a wish for
         a debrief opens a debrief for the coordinator."""
-        row = Assignment.objects.select_for_update().select_related("request").get(pk=self.pk)
-        if row.status != self.Status.ATTENDED or ExpertFeedback.objects.filter(assignment=row).exists():
-            raise InvalidTransition(_("Feedback cannot be given for this engagement now."))
-        feedback.assignment = row
-        feedback.save()
-        if feedback.needs_follow_up():
-            Debrief.objects.create(
-                assignment=row,
-                reason=Debrief.Reason.REQUESTED if feedback.wants_debrief else Debrief.Reason.LOW_SCORE,
-            )
-            notifications.debrief_requested(row)
-        row.request.close_if_done()
+        with transaction.atomic():
+            request, row = lock_assignment(self.pk)
+            if row.status != self.Status.ATTENDED or ExpertFeedback.objects.filter(assignment=row).exists():
+                raise InvalidTransition(_("Feedback cannot be given for this engagement now."))
+            feedback.assignment = row
+            feedback.save()
+            if feedback.needs_follow_up():
+                Debrief.objects.create(
+                    assignment=row,
+                    reason=Debrief.Reason.REQUESTED if feedback.wants_debrief else Debrief.Reason.LOW_SCORE,
+                )
+                notifications.debrief_requested(row)
+            record(by, row, "expert feedback given")
+            request.close_if_done()
 
     @transaction.atomic
     def remind_feedback_if_due(self, now: dt.datetime) -> bool:
-        row = Assignment.objects.select_for_update().get(pk=self.pk)
+        row = Assignment.objects.select_for_update(no_key=True).get(pk=self.pk)
         if (
             row.status != self.Status.ATTENDED
             or row.attendance_marked_at is None
@@ -690,29 +775,63 @@ class Assignment(models.Model):
         return True
 
     @transaction.atomic
-    def mark_attendance(self, *, attended: bool, by: Any) -> None:
-        if self.status != self.Status.CONFIRMED:
-            raise InvalidTransition(_("Attendance can be marked only for a confirmed expert."))
-        if not self.request.has_ended():
-            raise InvalidTransition(_("The engagement has not ended yet."))
-        status = self.Status.ATTENDED if attended else self.Status.NO_SHOW
-        fields: dict[str, Any] = {"attendance_marked_at": timezone.now()}
-        if not attended:
-            fields["fee"] = None  # no fee for an engagement not attended
-        self._set(status, **fields)
-        self.request.complete_if_all_marked()
+    def remind_to_answer(self, now: dt.datetime) -> bool:
+        """Once per offer, however many schedulers run at the same time."""
+        row = Assignment.objects.select_for_update(no_key=True).get(pk=self.pk)
+        if row.status != self.Status.OFFERED or row.offer_expires_at <= now or row.answer_reminder_sent_at:
+            return False
+        row.answer_reminder_sent_at = now
+        row.save(update_fields=["answer_reminder_sent_at", "updated_at"])
+        notifications.offer_reminder(row)
+        return True
 
     @transaction.atomic
-    def cancel(self, by: Any, reason: str) -> None:
-        if self.status not in self.LIVE_STATUSES:
-            raise InvalidTransition(_("This engagement can no longer be cancelled."))
-        window = self.request.busy_window()
-        if window is not None and window[0] <= timezone.now():
-            raise InvalidTransition(_("The engagement has already started."))
-        was_confirmed = self.status == self.Status.CONFIRMED
-        self._set(self.Status.CANCELLED, cancelled_at=timezone.now(), cancel_reason=reason)
-        self.request.refresh_status_from_assignments()
-        notifications.assignment_cancelled(self, by, was_confirmed)
+    def remind_of_event(self, now: dt.datetime) -> bool:
+        """Once per confirmed engagement, however many schedulers run at the same time."""
+        row = Assignment.objects.select_for_update(no_key=True).get(pk=self.pk)
+        if row.status != self.Status.CONFIRMED or row.event_reminder_sent_at:
+            return False
+        row.event_reminder_sent_at = now
+        row.save(update_fields=["event_reminder_sent_at", "updated_at"])
+        notifications.event_reminder(row)
+        return True
+
+    def mark_attendance(self, *, attended: bool, by: Any) -> None:
+        with transaction.atomic():
+            request, row = lock_assignment(self.pk)
+            if row.status in (self.Status.ATTENDED, self.Status.NO_SHOW):
+                raise InvalidTransition(_("Attendance has already been recorded for this expert."))
+            if row.status != self.Status.CONFIRMED:
+                raise InvalidTransition(_("Attendance can be marked only for a confirmed expert."))
+            if not request.has_ended():
+                raise InvalidTransition(_("The engagement has not ended yet."))
+            status = self.Status.ATTENDED if attended else self.Status.NO_SHOW
+            fields: dict[str, Any] = {"attendance_marked_at": timezone.now()}
+            if not attended:
+                fields["fee"] = None  # no fee for an engagement not attended
+            row._set(status, **fields)
+            record(by, row, "attended" if attended else "did not attend")
+            request.complete_if_all_marked()
+        self.refresh_from_db()
+
+    def cancel(self, by: Any, reason: str, *, only_unconfirmed: bool = False) -> None:
+        """`only_unconfirmed`: for the registry's own clean-up (an expert leaving), which leaves an
+        engagement already under way to the coordinator, even if it was confirmed a moment ago."""
+        with transaction.atomic():
+            request, row = lock_assignment(self.pk)
+            if row.status == self.Status.CANCELLED:
+                raise InvalidTransition(_("This engagement has already been cancelled."))
+            if row.status not in self.LIVE_STATUSES or (only_unconfirmed and row.status == self.Status.CONFIRMED):
+                raise InvalidTransition(_("This engagement can no longer be cancelled."))
+            window = request.busy_window()
+            if window is not None and window[0] <= timezone.now():
+                raise InvalidTransition(_("The engagement has already started."))
+            was_confirmed = row.status == self.Status.CONFIRMED
+            row._set(self.Status.CANCELLED, cancelled_at=timezone.now(), cancel_reason=reason)
+            request.refresh_status_from_assignments()
+            record(by, row, "engagement cancelled")
+            notifications.assignment_cancelled(row, by, was_confirmed)
+        self.refresh_from_db()
 
 
 def engagement_hours(request: Request) -> Decimal:
@@ -864,11 +983,14 @@ class Debrief(models.Model):
         return f"{self.assignment}"
 
     def record(self, *, by: Any) -> None:
-        """Saves the debrief as held (its date and note come from the coordinator's form)."""
+        """Saves the debrief as held (its date and note come from the coordinator's form), once."""
         if self.held_on is None:
             raise InvalidTransition(_("Give the date the debrief was held."))
-        self.recorded_by = by
-        self.save()
+        with transaction.atomic():
+            if Debrief.objects.select_for_update(no_key=True).get(pk=self.pk).held_on is not None:
+                raise InvalidTransition(_("This debrief has already been recorded."))
+            self.recorded_by = by
+            self.save()
 
 
 class ImpactNote(models.Model):
@@ -999,11 +1121,7 @@ class ExpenseClaim(models.Model):
         return f"receipt-{self.pk}.{extension}"
 
     def approve(self, by: Any) -> None:
-        if self.status != self.Status.SUBMITTED:
-            raise InvalidTransition(_("Only a claim waiting for approval can be approved."))
-        self.status = self.Status.APPROVED
-        self.decided_by, self.decided_at = by, timezone.now()
-        self.save(update_fields=["status", "decided_by", "decided_at"])
+        self._decide(by, self.Status.APPROVED)
 
     def forget_receipt(self) -> None:
         """Retention and erasure: the receipt file goes; the claim's figures stay for the accounts."""
@@ -1019,9 +1137,24 @@ class ExpenseClaim(models.Model):
         return result
 
     def send_back(self, by: Any, reason: str) -> None:
-        if self.status != self.Status.SUBMITTED:
-            raise InvalidTransition(_("Only a claim waiting for approval can be returned."))
-        self.status = self.Status.RETURNED
-        self.return_reason = reason
-        self.decided_by, self.decided_at = by, timezone.now()
-        self.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
+        self._decide(by, self.Status.RETURNED, reason)
+
+    def _decide(self, by: Any, status: str, reason: str = "") -> None:
+        """Approve or return a waiting claim, once: the claim's row is locked while it is checked.
+        `decided_by` records who did it."""
+        with transaction.atomic():
+            row = ExpenseClaim.objects.select_for_update(no_key=True).get(pk=self.pk)
+            if row.status != self.Status.SUBMITTED:
+                if row.status == status == self.Status.RETURNED:
+                    raise InvalidTransition(_("This claim has already been returned."))
+                if row.status in (self.Status.APPROVED, self.Status.PAID) and status == self.Status.APPROVED:
+                    raise InvalidTransition(_("This claim has already been approved."))
+                if status == self.Status.APPROVED:
+                    raise InvalidTransition(_("Only a claim waiting for approval can be approved."))
+                raise InvalidTransition(_("Only a claim waiting for approval can be returned."))
+            row.status = status
+            if reason:
+                row.return_reason = reason
+            row.decided_by, row.decided_at = by, timezone.now()
+            row.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
+        self.refresh_from_db()

@@ -6,10 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from engagements.models import Assignment, Debrief, Request
+from experts.models import ExpertProfile
+from registry.models import OutgoingMessage, UnitMembership
 
 LIST_LIMIT = 20
 
@@ -50,4 +52,17 @@ def coordinator_overview(regions: Any, now: dt.datetime | None = None, *, items:
             "debriefs",
             Debrief.objects.in_regions(regions).open().select_related("assignment__expert", "assignment__request"),
         ),
+        "undelivered": _section("undelivered", mail_in_scope(regions).undelivered().order_by("created_at", "pk")),
     }
+
+
+def mail_in_scope(regions: Any) -> QuerySet[OutgoingMessage]:
+    """E-mail a coordinator may see and resend: to experts of their regions and to members of
+    units in them. Mail to staff, or to an address without an account, only the coordinators of
+    the whole area see."""
+    mail = OutgoingMessage.objects.select_related("user")
+    if regions is None:
+        return mail
+    experts = ExpertProfile.objects.in_regions(regions).values("user_id")
+    members = UnitMembership.objects.filter(unit__region__in=regions).values("user_id")
+    return mail.filter(Q(user_id__in=experts) | Q(user_id__in=members))

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from engagements.models import Assignment, ExpenseClaim
+from registry.models import AuditEvent
 
 CSV_COLUMNS = [
     "payment_id",
@@ -29,6 +30,7 @@ CSV_COLUMNS = [
 class Payment:
     id: str  # "fee-<assignment>" or "expense-<claim>"
     kind: str
+    expert_id: int
     payee: str
     payee_email: str
     engagement_date: dt.date | None
@@ -54,6 +56,7 @@ def unpaid_payments(regions: Any) -> list[Payment]:
         Payment(
             id=f"fee-{a.pk}",
             kind="fee",
+            expert_id=a.expert_id,
             payee=a.expert.user.get_full_name() or a.expert.display_name,
             payee_email=a.expert.user.email,
             engagement_date=_date(a),
@@ -68,6 +71,7 @@ def unpaid_payments(regions: Any) -> list[Payment]:
         Payment(
             id=f"expense-{c.pk}",
             kind="expense",
+            expert_id=c.assignment.expert_id,
             payee=c.assignment.expert.user.get_full_name() or c.assignment.expert.display_name,
             payee_email=c.assignment.expert.user.email,
             engagement_date=_date(c.assignment),
@@ -109,8 +113,10 @@ def payments_rows(rows: list[Payment]) -> list[list[str]]:
 
 
 @transaction.atomic
-def mark_paid(payment_ids: list[str], regions: Any) -> int:
-    """Mark exactly the listed payments paid (those the coordinator exported), within scope."""
+def mark_paid(payment_ids: list[str], regions: Any, *, by: Any) -> int:
+    """Mark exactly the listed payments paid (those the coordinator exported), within scope, once:
+    the rows are locked and re-checked, so two coordinators marking the same list at once mark
+    each payment once, and the audit log says who did."""
     fee_ids = [int(p.split("-", 1)[1]) for p in payment_ids if p.startswith("fee-") and p[4:].isdigit()]
     claim_ids = [int(p.split("-", 1)[1]) for p in payment_ids if p.startswith("expense-") and p[8:].isdigit()]
     now = timezone.now()
@@ -119,4 +125,10 @@ def mark_paid(payment_ids: list[str], regions: Any) -> int:
     if regions is not None:
         fees = fees.filter(request__unit__region__in=regions)
         claims = claims.in_regions(regions)
-    return fees.update(fee_paid_at=now) + claims.update(status=ExpenseClaim.Status.PAID, paid_at=now)
+    fee_ids = list(fees.select_for_update(no_key=True, of=("self",)).values_list("pk", flat=True))
+    claim_ids = list(claims.select_for_update(no_key=True, of=("self",)).values_list("pk", flat=True))
+    Assignment.objects.filter(pk__in=fee_ids).update(fee_paid_at=now)
+    ExpenseClaim.objects.filter(pk__in=claim_ids).update(status=ExpenseClaim.Status.PAID, paid_at=now)
+    AuditEvent.record_many(by, AuditEvent.Action.CHANGE, Assignment, fee_ids, "fee paid")
+    AuditEvent.record_many(by, AuditEvent.Action.CHANGE, ExpenseClaim, claim_ids, "expenses paid")
+    return len(fee_ids) + len(claim_ids)

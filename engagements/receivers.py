@@ -23,4 +23,4 @@ def cancel_open_offers(sender: Any, expert: ExpertProfile, by: Any, **kwargs: An
     for assignment in open_offers:
         # One already under way (confirmed) stays; the coordinator, who is told, handles it.
         with contextlib.suppress(InvalidTransition):
-            assignment.cancel(by, _("The expert left the registry."))
+            assignment.cancel(by, _("The expert left the registry."), only_unconfirmed=True)

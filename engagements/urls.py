@@ -56,6 +56,7 @@ urlpatterns = [
     path("manager/statistics/<slug:table>.csv", statistics_views.statistics_csv, name="statistics-csv"),
     # Coordinator
     path("coordinator/overview/", coordination.overview, name="overview"),
+    path("coordinator/mail/<int:pk>/resend/", coordination.resend_mail, name="resend-mail"),
     path("coordinator/requests/", coordination.inbox, name="inbox"),
     path("coordinator/requests/<int:pk>/", coordination.coordinator_request, name="coordinator-request"),
     path("coordinator/requests/<int:pk>/matching/", coordination.matching, name="matching"),

@@ -106,16 +106,26 @@ def _unit_request_page(
     request: AuthenticatedHttpRequest, obj: Request, attachment_form: AttachmentForm | None = None, status: int = 200
 ) -> HttpResponse:
     confirmed = _confirmed_with_contacts(obj)
+    shares_details = obj.shares_experts_details()
+    if shares_details:
+        # The unit reads each confirmed expert's introduction; contact details, where the expert
+        # allows them, are in the expert's access log separately.
+        AuditEvent.record_many(
+            request.user,
+            AuditEvent.Action.VIEW,
+            ExpertProfile,
+            [assignment.expert_id for assignment, _direct, _photo in confirmed],
+            f"introduction on request {obj.pk}",
+        )
     for assignment, direct, _photo in confirmed:
         if direct:
-            # Units' views of an expert's contact details are in the expert's access log.
             AuditEvent.record(
                 request.user, AuditEvent.Action.VIEW, assignment.expert, "contact details shown to a unit"
             )
     context = {
         "obj": obj,
         "confirmed": confirmed,
-        "shares_details": obj.shares_experts_details(),
+        "shares_details": shares_details,
         "grace_days": settings.UNIT_CONTACT_GRACE_DAYS,
         "attachments": obj.attachments.all(),
         "attachment_form": attachment_form or AttachmentForm(),
@@ -135,8 +145,15 @@ def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("engagements:unit-request", pk=obj.pk)
     form = RequestForm(request.POST or None, instance=obj, units=units_for_new_request(request.user))
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("The request was saved."))
+        fields = [name for name in form.fields if name in {f.name for f in Request._meta.concrete_fields}]
+        try:
+            with transaction.atomic():
+                form.save(commit=False).save_edits(fields, by=request.user)
+                form.save_m2m()
+        except InvalidTransition as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The request was saved."))
         return redirect("engagements:unit-request", pk=obj.pk)
     context = {"form": form, "obj": obj, "retention_days": settings.REQUEST_TEXT_RETENTION_DAYS}
     return render(request, "engagements/unit/request_form.html", context, status=400 if form.errors else 200)
@@ -147,7 +164,7 @@ def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def request_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     obj = get_request_for_member(request, pk)
     try:
-        obj.submit()
+        obj.submit(request.user)
     except InvalidTransition as exc:
         messages.error(request, str(exc))
     else:
@@ -293,6 +310,8 @@ def expert_photo(request: HttpRequest, pk: int) -> HttpResponse:
                 ).values("expert_id")
             )
     expert = get_object_or_404(experts, pk=pk)
+    if expert.user_id != user.pk:
+        AuditEvent.record(user, AuditEvent.Action.VIEW, expert, "photo")
     return private_file_response(expert.photo, content_type="image/jpeg", filename="photo.jpg", inline=True)
 
 
@@ -339,7 +358,7 @@ def offer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def offer_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_expert(request, pk)
     try:
-        assignment.accept()
+        assignment.accept(request.user)
     except InvalidTransition as exc:
         messages.error(request, str(exc))
     else:
@@ -356,7 +375,7 @@ def offer_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("The reason is too long."))
         return redirect("engagements:offer", pk=assignment.pk)
     try:
-        assignment.decline(reason=form.cleaned_data["reason"])
+        assignment.decline(request.user, reason=form.cleaned_data["reason"])
     except InvalidTransition as exc:
         messages.error(request, str(exc))
     else:

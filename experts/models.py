@@ -793,13 +793,19 @@ class Application(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.created_at:%Y-%m-%d})"
 
+    def _lock_if_new(self) -> None:
+        """Two coordinators deciding at once: the second waits, then finds it handled."""
+        status = Application.objects.select_for_update(no_key=True).values_list("status", flat=True).get(pk=self.pk)
+        if status != self.Status.NEW:
+            raise InvalidTransition(_("This application has already been handled."))
+
+    @transaction.atomic
     def accept(self, *, by: Any) -> ExpertProfile:
         """Create the account and profile (status applicant) and invite them to set a password."""
         from allauth.account.models import EmailAddress
         from django.contrib.auth import get_user_model
 
-        if self.status != self.Status.NEW:
-            raise InvalidTransition(_("This application has already been handled."))
+        self._lock_if_new()
         user_model = get_user_model()
         user = user_model.objects.filter(email__iexact=self.email).first()
         invite = user is None
@@ -836,9 +842,9 @@ class Application(models.Model):
         send_invitation(user, new_account=invite)
         return profile
 
+    @transaction.atomic
     def reject(self, *, by: Any, message: str = "") -> None:
-        if self.status != self.Status.NEW:
-            raise InvalidTransition(_("This application has already been handled."))
+        self._lock_if_new()
         self.status = self.Status.REJECTED
         self.decided_at = timezone.now()
         self.decided_by = by

@@ -14,6 +14,7 @@ from registry.models import (
     AuditEvent,
     Municipality,
     Organisation,
+    OutgoingMessage,
     Region,
     ScheduledJobRun,
     StaffRole,
@@ -58,7 +59,18 @@ class UserAdmin(AuditedViewMixin, DjangoUserAdmin):
     inlines = [UnitMembershipInline, StaffRoleInline]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Personal info"), {"fields": ("first_name", "last_name", "preferred_language")}),
+        (
+            _("Personal info"),
+            {
+                "fields": (
+                    "first_name",
+                    "last_name",
+                    "preferred_language",
+                    "email_undeliverable_at",
+                    "email_undeliverable_reason",
+                )
+            },
+        ),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -170,4 +182,35 @@ class ScheduledJobRunAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: ScheduledJobRun | None = None) -> bool:
+        return False
+
+
+@admin.register(OutgoingMessage)
+class OutgoingMessageAdmin(admin.ModelAdmin):
+    """Read-only delivery state. The text is left out: it can hold one-time links (invitations,
+    password resets) that are the recipient's alone."""
+
+    list_display = ["created_at", "to", "subject", "status", "attempts", "last_error", "sent_at", "delivered_at"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["to", "esp_message_id"]
+    fields = [
+        "user",
+        "to",
+        "template",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+        "delivered_at",
+        "esp_message_id",
+    ]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: OutgoingMessage | None = None) -> bool:
         return False

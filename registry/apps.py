@@ -17,7 +17,7 @@ class RegistryConfig(AppConfig):
         from django.core.signals import request_finished
         from django_tasks.signals import task_finished, task_started
 
-        from registry import logs, personal_data
+        from registry import logs, mail, personal_data  # noqa: F401  (mail connects anymail's delivery reports)
 
         # Log lines carry the id of the request or task they belong to (registry/logs.py).
         request_finished.connect(logs.clear_request_id, dispatch_uid="registry.logs.clear_request_id")

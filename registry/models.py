@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
 
@@ -51,6 +52,10 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    # Set when the e-mail provider reports that mail to the address bounced, was rejected or was
+    # marked as spam: no more mail is queued to it until the address changes (registry.mail).
+    email_undeliverable_at = models.DateTimeField(_("e-mail undeliverable since"), null=True, blank=True)
+    email_undeliverable_reason = models.CharField(_("why e-mail is undeliverable"), max_length=40, blank=True)
 
     # Set when the account's personal data was erased (the row stays; see `anonymise`).
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
@@ -66,6 +71,24 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> User:
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_email = instance.__dict__.get("email")
+        return instance
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A new address gets a fresh start: the provider's verdict was about the old one.
+        loaded = getattr(self, "_loaded_email", None)
+        if loaded is not None and self.email != loaded and self.email_undeliverable_at is not None:
+            self.email_undeliverable_at = None
+            self.email_undeliverable_reason = ""
+            if kwargs.get("update_fields") is not None:
+                cleared = {"email_undeliverable_at", "email_undeliverable_reason"}
+                kwargs["update_fields"] = {*kwargs["update_fields"], *cleared}
+        super().save(*args, **kwargs)
+        self._loaded_email = self.email
 
     def roles(self) -> list[Role]:
         """Every role this user can act in, in a fixed order. Cached per instance."""
@@ -451,6 +474,107 @@ class AuditEvent(models.Model):
             ip=client_address.get(),
         )
 
+    @classmethod
+    def record_many(
+        cls,
+        actor: User | None,
+        action: AuditEvent.Action,
+        model: type[models.Model],
+        ids: Iterable[Any],
+        detail: str = "",
+    ) -> int:
+        """One event per object in one query: a page or an export that shows many people's data
+        leaves a trace under each person, so that "who has seen my data" has an answer."""
+        now = timezone.now()
+        person = actor if actor is not None and actor.is_authenticated else None
+        events = [
+            cls(
+                actor=person,
+                actor_name=person.get_full_name()[:300] if person else "",
+                actor_email=person.email if person else "",
+                action=action,
+                object_type=model._meta.label_lower,
+                object_id=str(pk),
+                detail=detail[:200],
+                at=now,
+                ip=client_address.get(),
+            )
+            for pk in dict.fromkeys(ids)
+        ]
+        cls.objects.bulk_create(events)
+        return len(events)
+
+
+class OutgoingMessageQuerySet(models.QuerySet["OutgoingMessage"]):
+    def undelivered(self) -> OutgoingMessageQuerySet:
+        """What a coordinator must see: messages whose tries are used up for now, and messages to
+        addresses the provider reported undeliverable."""
+        return self.filter(status__in=[OutgoingMessage.Status.FAILING, OutgoingMessage.Status.UNDELIVERABLE])
+
+
+class OutgoingMessage(models.Model):
+    """One e-mail to one address, from the moment the state change that caused it commits until
+    it is sent. The row is what makes "never lost" true: the task queue only carries its id, and
+    a message whose tries are used up stays here to be tried again (registry.mail)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILING = "failing", _("Not sent yet: the e-mail service did not accept it")
+        UNDELIVERABLE = "undeliverable", _("The address does not receive e-mail")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outgoing_messages",
+        verbose_name=_("recipient"),
+    )
+    to = models.EmailField(_("address"))
+    template = models.CharField(_("template"), max_length=100)
+    subject = models.CharField(_("subject"), max_length=300)
+    text = models.TextField(_("text"))
+    html = models.TextField(_("HTML"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # The kind of error only (an exception class or the provider's event): never an address.
+    last_error = models.CharField(_("last error"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    esp_message_id = models.CharField(_("provider's message id"), max_length=100, blank=True, db_index=True)
+
+    objects = OutgoingMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mail")
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.status}"
+
+    def why(self) -> str:
+        """Why it has not gone, for the coordinator."""
+        if self.status == self.Status.UNDELIVERABLE:
+            return str(UNDELIVERABLE_REASONS.get(self.last_error, UNDELIVERABLE_REASONS["bounced"]))
+        return _("The e-mail service did not accept it (%(error)s); tried %(attempts)s times so far.") % {
+            "error": self.last_error or "?",
+            "attempts": self.attempts,
+        }
+
+
+# What the e-mail provider's reports mean (anymail's normalised event types).
+UNDELIVERABLE_REASONS = {
+    "bounced": _("The address bounced: it does not receive e-mail."),
+    "rejected": _("The e-mail service refused to send to the address."),
+    "complained": _("The recipient marked our e-mail as spam."),
+}
 
 class ScheduledJobRun(models.Model):
     """The last run of each periodic job (registry/scheduler.py), one row per job.

@@ -15,7 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import AuditEvent, StaffRole, UnitMembership, User
+from registry.models import AuditEvent, OutgoingMessage, StaffRole, UnitMembership, User
 from registry.privacy import Audience, Basis, Category, Field, ModelData, Retention, objects_of
 
 P, C, A = Audience.PERSON, Audience.COORDINATOR, Audience.ADMIN
@@ -95,9 +95,39 @@ PERSONAL_DATA = [
             "groups": Field(Category.IDENTITY, (P, A)),
             "user_permissions": Field(Category.IDENTITY, (P, A)),
             "erased_at": Field(Category.LOG, (A,)),
+            "email_undeliverable_at": Field(Category.LOG, (P, C, A), label=_("e-mail reported undeliverable at")),
+            "email_undeliverable_reason": Field(Category.LOG, (P, C, A), label=_("why e-mail could not be delivered")),
         },
         rows_of=lambda user: User.objects.filter(pk=user.pk),
         erase=_anonymise,
+    ),
+    ModelData(
+        model="registry.OutgoingMessage",
+        key="outgoing_email",
+        title=_("E-mail sent to you"),
+        about=_("everyone the service e-mails"),
+        basis=(Basis.CONSENT, Basis.PUBLIC_TASK),
+        retention=Retention(
+            _("Until sent, then %(EMAIL_SENT_RETENTION_DAYS)s days (for the provider's delivery reports)."),
+            ("EMAIL_SENT_RETENTION_DAYS",),
+        ),
+        enforced_by=("registry.mail.forget_sent", *ACCOUNT_ERASURE),
+        order=90,
+        fields={
+            "user": Field(Category.IDENTITY, (P, C, A)),
+            "to": Field(Category.CONTACT, (P, C, A), label=_("address")),
+            "subject": Field(Category.LOG, (P, C, A)),
+            # The text can hold one-time links (invitations, password resets): never shown again.
+            "text": Field(Category.LOG, (A,), export=False),
+            "html": Field(Category.LOG, (A,), export=False),
+            "status": Field(Category.LOG, (P, C, A)),
+            "created_at": Field(Category.LOG, (P, C, A)),
+            "sent_at": Field(Category.LOG, (P, C, A)),
+            "delivered_at": Field(Category.LOG, (P, C, A)),
+        },
+        not_personal=("template", "attempts", "last_error", "next_attempt_at", "claimed_at", "esp_message_id"),
+        rows_of=lambda user: OutgoingMessage.objects.filter(Q(user=user) | Q(to__iexact=user.email)),
+        erase=_delete,
     ),
     ModelData(
         model="registry.UnitMembership",

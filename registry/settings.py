@@ -206,6 +206,14 @@ SERVER_EMAIL = env_str(
 EMAIL_MAX_ATTEMPTS = env_int(
     "EMAIL_MAX_ATTEMPTS", 6, help="Tries to send one e-mail (1, 2, 4 … minutes apart) before it counts as undelivered."
 )
+EMAIL_SLOW_RETRY_MINUTES = env_int(
+    "EMAIL_SLOW_RETRY_MINUTES",
+    30,
+    help="After the quick tries, minutes between further tries (by `manage.py retry_mail`) until it goes.",
+)
+EMAIL_SENT_RETENTION_DAYS = env_int(
+    "EMAIL_SENT_RETENTION_DAYS", 30, help="Days a sent e-mail is kept (for delivery reports), then deleted."
+)
 # The SMTP backend's settings; ESPs through anymail need none of these.
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost", help="SMTP server (with the SMTP backend).")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, help="SMTP port.")
@@ -219,7 +227,9 @@ EMAIL_FILE_PATH = env_str(
     doc_default="var/mail",
     help="Folder for `django.core.mail.backends.filebased.EmailBackend` (tests and trials).",
 )
-# anymail reads its ANYMAIL_… variables itself; reading them here as well lets ANYMAIL_…_FILE work.
+# anymail reads its settings from here (ANYMAIL_… variables, or files named by ANYMAIL_…_FILE). The
+# webhook secret is the "user:password" the provider's delivery webhook sends as basic auth (see
+# docs/security.md); without it the webhook refuses every report.
 ANYMAIL: dict[str, str] = prefixed("ANYMAIL_")
 document(
     "ANYMAIL_…",
@@ -451,6 +461,13 @@ SCHEDULED_JOBS = {
     for name, command, args, cron, help in [
         ("expire_offers", "expire_offers", [], "*/5 * * * *", "When offers past their answer-by time expire."),
         ("send_reminders", "send_reminders", [], "*/5 * * * *", "When offer and engagement reminders go out."),
+        (
+            "retry_mail",
+            "retry_mail",
+            [],
+            "*/5 * * * *",
+            "When e-mail not sent yet is tried again and old sent e-mail forgotten.",
+        ),
         ("follow_up", "follow_up", [], "15 * * * *", "When feedback and impact-note reminders go out, and closing."),
         ("consent_reminders", "consent_reminders", [], "30 2 * * *", "When consent expiry reminders go out."),
         ("apply_retention", "apply_retention", [], "0 3 * * *", "When the retention rules erase what is due."),

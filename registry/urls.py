@@ -16,6 +16,8 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("privacy/", views.privacy, name="privacy"),
     path("healthz/", health.healthz, name="healthz"),
+    # The e-mail provider's delivery reports (bounces, complaints, deliveries), through anymail.
+    path("anymail/postmark/tracking/", views.DeliveryReportWebhook.as_view(), name="postmark-tracking"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("home/", views.home, name="home"),
     path("home/role/", views.switch_role, name="switch-role"),

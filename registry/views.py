@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from anymail.exceptions import AnymailWebhookValidationFailure
+from anymail.webhooks.postmark import PostmarkTrackingWebhookView
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -120,3 +122,18 @@ def switch_role(request: AuthenticatedHttpRequest) -> HttpResponse:
     role = Role(form.cleaned_data["role"])
     request.session[ACTIVE_ROLE_SESSION_KEY] = role.value
     return redirect(ROLE_HOMES[role])
+
+
+# The e-mail provider's delivery reports -------------------------------------------------------------
+
+
+class DeliveryReportWebhook(PostmarkTrackingWebhookView):
+    """Postmark's tracking webhook as anymail parses it; registry.mail.delivery_report acts on it.
+    anymail checks the HTTP basic auth against ANYMAIL["WEBHOOK_SECRET"]; without a secret this
+    view refuses every post (anymail itself would only warn and accept anyone's reports)."""
+
+    warn_if_no_basic_auth = False
+
+    def validate_request(self, request: HttpRequest) -> None:
+        if not self.basic_auth:
+            raise AnymailWebhookValidationFailure("The webhook secret is not configured.")

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from registry.models import ScheduledJobRun
+from registry.models import OutgoingMessage, ScheduledJobRun
 from registry.scheduler import jobs
 
 pytestmark = pytest.mark.django_db
@@ -119,8 +119,9 @@ def test_deferred_mail_waits_from_its_run_after_time(client: Client, jobs_done: 
 
 
 def test_undelivered_mail_fails_health(client: Client, jobs_done: None, settings: Any) -> None:
-    task("FAILED", finished_at=timezone.now())
-    task("SUCCESSFUL", finished_at=timezone.now())
+    # Its quick tries used up, the message waits for the slow retries (registry.mail.retry_due).
+    OutgoingMessage.objects.create(to="person@example.test", template="t", subject="s", text="t", status="failing")
+    OutgoingMessage.objects.create(to="other@example.test", template="t", subject="s", text="t", status="sent")
     response = client.get(URL)
     assert response.status_code == 503
     assert response.json()["mail"] == {"ok": False, "undelivered": 1, "limit": 0}

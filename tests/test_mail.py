@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from registry.mail import quiet_hours_end, send_templated_mail
+from registry.models import OutgoingMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -36,12 +37,15 @@ def test_failed_send_is_retried_and_delivers_exactly_once(settings: Any) -> None
     context = {"user": None, "password_reset_url": "https://example.test/reset", "current_site": None}
     send_templated_mail("account/email/password_reset_key", ["a@example.test"], context, language="fi", urgent=True)
     assert DBTaskResult.objects.count() == 1
+    message = OutgoingMessage.objects.get()
 
     run_worker()
     assert mail.outbox == []
     retry = DBTaskResult.objects.get(status="READY")
-    assert retry.args_kwargs["kwargs"]["attempt"] == 2
+    assert retry.args_kwargs["args"] == [message.pk]
     assert retry.run_after > timezone.now()
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.last_error) == ("pending", 1, "ConnectionRefusedError")
 
     # The provider is back and the retry's time has come.
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
@@ -51,6 +55,9 @@ def test_failed_send_is_retried_and_delivers_exactly_once(settings: Any) -> None
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["a@example.test"]
     assert not DBTaskResult.objects.filter(status="READY").exists()
+    message.refresh_from_db()
+    assert message.status == "sent"
+    assert message.esp_message_id  # anymail's test backend gives an id like a real provider
 
 
 def test_nothing_is_sent_when_the_transaction_rolls_back(settings: Any) -> None:
@@ -60,6 +67,7 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(settings: Any) -> None:
         send_templated_mail("account/email/password_reset_key", ["a@example.test"], {"password_reset_url": "x"})
         raise RuntimeError
     assert DBTaskResult.objects.count() == 0
+    assert OutgoingMessage.objects.count() == 0
 
 
 @pytest.mark.parametrize(("language", "word"), [("fi", "salasana"), ("sv", "lösenord"), ("en", "password")])
@@ -106,7 +114,11 @@ def test_non_urgent_mail_waits_for_morning_but_urgent_goes_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         send_templated_mail("account/email/password_reset_key", ["a@example.test"], context, now=night)
         send_templated_mail("account/email/password_reset_key", ["b@example.test"], context, now=night, urgent=True)
-    waiting = DBTaskResult.objects.get(args_kwargs__kwargs__recipients=["a@example.test"])
-    urgent = DBTaskResult.objects.get(args_kwargs__kwargs__recipients=["b@example.test"])
-    assert timezone.localtime(waiting.run_after, HELSINKI) == dt.datetime(2026, 3, 3, 8, 0, tzinfo=HELSINKI)
-    assert urgent.run_after == get_date_max()
+    waiting = OutgoingMessage.objects.get(to="a@example.test")
+    urgent = OutgoingMessage.objects.get(to="b@example.test")
+    waiting_task = DBTaskResult.objects.get(args_kwargs__args=[waiting.pk])
+    urgent_task = DBTaskResult.objects.get(args_kwargs__args=[urgent.pk])
+    morning = dt.datetime(2026, 3, 3, 8, 0, tzinfo=HELSINKI)
+    assert timezone.localtime(waiting_task.run_after, HELSINKI) == morning
+    assert timezone.localtime(waiting.next_attempt_at, HELSINKI) == morning
+    assert urgent_task.run_after == get_date_max()

@@ -314,7 +314,7 @@ def test_other_expert_gets_404(client: Client, other_expert: Any, expert: Expert
 def test_accepting_an_expired_offer_is_refused(expert: ExpertProfile, make_request: Any) -> None:
     assignment = offer_to(make_request(status="offered"), ready_expert(expert), hours=-1)
     with pytest.raises(InvalidTransition):
-        assignment.accept()
+        assignment.accept(expert.user)
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.EXPIRED
 
@@ -345,7 +345,7 @@ def test_accepting_without_consent_is_refused(expert: ExpertProfile, make_reques
     assignment = offer_to(make_request(status="offered"), ready_expert(expert))
     expert.withdraw_consent("registry")
     with pytest.raises(InvalidTransition):
-        assignment.accept()
+        assignment.accept(expert.user)
 
 
 def test_minor_without_guardian_consent_cannot_be_confirmed(

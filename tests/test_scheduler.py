@@ -24,6 +24,7 @@ DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": 
 ALL_JOBS = {
     "expire_offers",
     "send_reminders",
+    "retry_mail",
     "follow_up",
     "consent_reminders",
     "apply_retention",
@@ -74,8 +75,13 @@ def test_a_second_scheduler_at_the_same_time_enqueues_nothing() -> None:
 
 def test_each_new_scheduled_time_is_enqueued_once() -> None:
     enqueue_due_jobs(at(2026, 3, 2, 10, 7))
-    assert sorted(enqueue_due_jobs(at(2026, 3, 2, 10, 10))) == ["expire_offers", "send_reminders"]
-    assert sorted(enqueue_due_jobs(at(2026, 3, 2, 10, 15, 30))) == ["expire_offers", "follow_up", "send_reminders"]
+    assert sorted(enqueue_due_jobs(at(2026, 3, 2, 10, 10))) == ["expire_offers", "retry_mail", "send_reminders"]
+    assert sorted(enqueue_due_jobs(at(2026, 3, 2, 10, 15, 30))) == [
+        "expire_offers",
+        "follow_up",
+        "retry_mail",
+        "send_reminders",
+    ]
     assert enqueue_due_jobs(at(2026, 3, 2, 10, 16)) == []
 
 

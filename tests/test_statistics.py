@@ -257,3 +257,21 @@ def test_fees_and_expenses_paid_in_the_period(data: dict[str, Any]) -> None:
     f = figures(year_period(2025))
     assert f["fees_paid"].value == Decimal("80.00")
     assert f["expenses_paid"].value == Decimal("5.90")
+
+
+def test_statistics_csv_cells_never_run_as_spreadsheet_formulas(data: dict[str, Any], manager_client: Client) -> None:
+    """Every table's CSV goes through the one CSV writer: a text cell a spreadsheet would run as a
+    formula is neutralised with an apostrophe, and numbers (negative ones too) stay numbers."""
+    from registry.csvexport import FORMULA_STARTS, NUMBER, csv_text
+
+    for table in ("by_type", "participants_by_theme", "by_term", "figures"):
+        response = manager_client.get(
+            reverse("engagements:statistics-csv", args=[table]), {"period": "year", "year": "2025"}
+        )
+        assert response.status_code == 200
+        for row in csv.reader(io.StringIO(response.content.decode()), delimiter=";"):
+            for cell in row:
+                assert not cell.startswith(FORMULA_STARTS) or NUMBER.match(cell), (table, cell)
+    text = csv_text(["Teema", "Osallistujia"], [['=HYPERLINK("http://x")', "-3"], ["@SUM(A1)", "+7 %"]])
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[1:] == [['\'=HYPERLINK("http://x")', "-3"], ["'@SUM(A1)", "'+7 %"]]

@@ -34,6 +34,7 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "privacy": ({}, "200 200 200 200 200 200 200 200"),
     # 503: no scheduler has run in this empty database; the healthy case is in test_health.py.
     "healthz": ({}, "503 503 503 503 503 503 503 503"),
+    "postmark-tracking": ({}, "405 405 405 405 405 405 405 405"),  # the provider POSTs, with basic auth
     "set_language": ({}, "405 405 405 405 405 405 405 405"),  # POST only
     # Home routing and role homes
     "home": ({}, "login 302 302 302 302 302 302 302"),
@@ -116,6 +117,7 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "engagements:statistics": ({}, "login 403 403 403 403 403 200 403"),
     "engagements:statistics-csv": ({"table": "figures"}, "login 403 403 403 403 403 200 403"),
     "engagements:overview": ({}, "login 403 403 403 403 200 403 403"),
+    "engagements:resend-mail": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     # Calendars and notifications: everyone signed in has their own
     "engagements:assignment-ics": ({"pk": 999999}, "login 404 404 404 404 404 404 404"),
     "engagements:calendar": ({}, "login 200 200 200 200 200 200 200"),

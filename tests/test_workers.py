@@ -16,7 +16,8 @@ import pytest
 from django.db import connection, transaction
 from django_tasks_db.models import DBTaskResult
 
-from registry.mail import deliver_email
+from registry.mail import deliver_message
+from registry.models import OutgoingMessage
 
 ROOT = Path(__file__).resolve().parent.parent
 MESSAGES = 80
@@ -67,9 +68,10 @@ def test_two_workers_send_each_message_exactly_once(settings: Any, tmp_path: Pat
         # All at once, so both workers find work waiting and compete for every message.
         with transaction.atomic():
             for n in range(MESSAGES):
-                deliver_email.enqueue(
-                    recipients=[f"person{n}@example.test"], subject=f"Message {n}", text="Hello\n", html="", attempt=1
+                message = OutgoingMessage.objects.create(
+                    to=f"person{n}@example.test", template="test", subject=f"Message {n}", text="Hello\n"
                 )
+                deliver_message.enqueue(message.pk)
         wait_for(
             lambda: DBTaskResult.objects.filter(status="SUCCESSFUL").count() == MESSAGES, 120, "every message sent"
         )

@@ -10,10 +10,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.utils import timezone
 
-from engagements import notifications
 from engagements.models import Assignment
 
 
@@ -29,11 +27,7 @@ class Command(BaseCommand):
             .filter(offer_expires_at__lte=soon, answer_reminder_sent_at__isnull=True)
             .select_related("request__unit", "expert__user")
         ):
-            with transaction.atomic():
-                assignment.answer_reminder_sent_at = now
-                assignment.save(update_fields=["answer_reminder_sent_at", "updated_at"])
-                notifications.offer_reminder(assignment)
-            answer += 1
+            answer += assignment.remind_to_answer(now)
         coming = 0
         horizon = now + dt.timedelta(days=settings.EVENT_REMINDER_DAYS)
         for assignment in (
@@ -41,9 +35,5 @@ class Command(BaseCommand):
             .filter(request__starts_at__gt=now, request__starts_at__lte=horizon, event_reminder_sent_at__isnull=True)
             .select_related("request__unit", "expert__user")
         ):
-            with transaction.atomic():
-                assignment.event_reminder_sent_at = now
-                assignment.save(update_fields=["event_reminder_sent_at", "updated_at"])
-                notifications.event_reminder(assignment)
-            coming += 1
+            coming += assignment.remind_of_event(now)
         self.stdout.write(f"{answer} answer reminders, {coming} engagement reminders")
