@@ -11,6 +11,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image
 
@@ -593,6 +594,35 @@ def html_with_png_signature() -> bytes:
 def jpeg_html_polyglot() -> bytes:
     """A valid JPEG with HTML in a comment segment: stored images must be freshly encoded."""
     return image_bytes(Image.new("RGB", (32, 32), "white"), "JPEG", comment=b"<html><script>alert(1)</script>")
+
+
+# The forms that take uploads ---------------------------------------------------------------------------
+
+
+def upload(data: bytes, name: str = "file.bin", content_type: str = "application/octet-stream") -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def refusal_codes(form_name: str, data: bytes) -> list[str]:
+    """What the form that takes this kind of upload says about it ([] when it is accepted)."""
+    from django.core.exceptions import ValidationError
+
+    from engagements.forms import AttachmentForm, clean_receipt
+    from experts.forms import PhotoForm
+
+    if form_name == "attachment":
+        form = AttachmentForm(files={"file": upload(data)})
+        return [] if form.is_valid() else [e.code or "" for e in form.errors.as_data()["file"]]
+    if form_name == "receipt":
+        try:
+            clean_receipt(upload(data))
+        except ValidationError as exc:
+            return [exc.code or ""]
+        return []
+    photo = PhotoForm(files={"photo": upload(data)})
+    return [] if photo.is_valid() else [e.code or "" for e in photo.errors.as_data()["photo"]]
 
 
 # The catalogue ---------------------------------------------------------------------------------------
