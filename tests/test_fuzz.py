@@ -1,0 +1,493 @@
+"""Hostile input to every form and query string of every role: never a server error, and a
+refused submission writes nothing.
+
+Nothing is listed by hand. The demo data is loaded; for each persona a crawler starts from every
+URL pattern that needs no argument and follows the links on the pages it gets (a few pages per URL
+name), collecting every form. Then:
+
+- every POST form is sent back as the page filled it in, with one field at a time replaced by each
+  value of HOSTILE_VALUES (and sent as a list, and left out), then with all fields at once filled
+  by Hypothesis;
+- every GET form (filters) and the `page` parameter of every page get the same values in the query
+  string, and raw query strings that are not UTF-8;
+- every URL pattern with an integer in its path is asked for an id no column can hold.
+
+Each POST runs in a savepoint that is rolled back afterwards, so every submission meets the same
+data. A submission counts as refused unless it redirects without an error, warning or info
+message; a refused one must write nothing (sessions and rate-limit counters aside).
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from collections import Counter, deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.contrib import messages
+from django.contrib.messages import get_messages
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from registry.models import User
+from tests.test_url_access import ROWS
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+
+PERSONAS = {
+    "anonymous": None,
+    "expert": "expert@demo.test",
+    "expert2": "expert2@demo.test",
+    "unit_member": "unit@demo.test",
+    "unit_member2": "unit2@demo.test",
+    "coordinator": "coordinator@demo.test",
+    "manager": "manager@demo.test",
+    "admin": "admin@demo.test",
+}
+
+HOSTILE_VALUES: list[str] = [
+    # numbers: huge, negative, Unicode digits, not quite numbers
+    "9" * 400,
+    "-" + "9" * 30,
+    "-1",
+    "0",
+    "1e309",
+    "NaN",
+    "1_000",
+    " 3 ",
+    "²",
+    "¹",
+    "٣",
+    "１２",
+    "Ⅻ",
+    # NUL bytes, very long and invisible text
+    "\x00",
+    "ok\x00ok",
+    "x" * 20_000,
+    "\u202e\u200b",
+    # dates that do not exist or do not parse
+    "2024-02-30",
+    "0000-00-00",
+    "9999-12-31T23:59",
+    "31.12.99999 25:61",
+    # SQL, HTML, template, formula and path strings
+    "' OR '1'='1' --",
+    '"; DROP TABLE registry_user; --',
+    "<script>alert(1)</script>",
+    '=HYPERLINK("https://evil.example","x")',
+    "{{ request }}{% debug %}",
+    "%s%n%x",
+    "../../../../etc/passwd",
+]
+# Query strings that are not UTF-8, or not even well-formed.
+RAW_QUERY_STRINGS = ["q=%FF%FE%FD", "page=%C0%AF", "%", "a=%zz&&=&page", "page=1&page=2&page=%00"]
+# Writes that are not the application's state: the session, allauth's session list and counters.
+ALLOWED_WRITES = {"django_session", "usersessions_usersession", "registry_cache"}
+# URL names the crawler may leave alone, and why.
+NOT_FUZZED = {
+    "admin:*": "Django's admin: staff only behind MFA, Django's own forms",
+    "set_language": "Django's view: a bad language is ignored (fuzzed when a page has the form)",
+    "healthz": "no input",
+    "engagements:calendar-feed": "its token is the only input; unknown tokens are 404 (test_calendar.py)",
+    "account_confirm_email": "allauth's key link; unknown keys are a page, not a form",
+    "account_reset_password_from_key": "allauth's key link; a wrong key shows the bad-token page",
+    "account_reset_password_from_key_done": "a page without input",
+    "account_confirm_login_code": "login by code is off",
+    "mfa_authenticate": "only reachable in the middle of a login",
+    "mfa_reauthenticate": "allauth's own form; reached by the coordinator and fuzzed when linked",
+    "mfa_activate_totp": "allauth's own form behind reauthentication",
+    "mfa_deactivate_totp": "allauth's own form behind reauthentication",
+    "mfa_view_recovery_codes": "allauth's own page behind reauthentication",
+    "mfa_generate_recovery_codes": "allauth's own form behind reauthentication",
+    "mfa_download_recovery_codes": "allauth's own page behind reauthentication",
+    "account_set_password": "accounts always have a password",
+    "account_inactive": "a page without input",
+    "account_email_verification_sent": "a page without input",
+    "account_reset_password_done": "a page without input",
+}
+PAGES_PER_NAME = 2
+
+
+# Crawling ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Form:
+    page: str
+    action: str
+    method: str
+    fields: list[tuple[str, str, str, bool]] = field(default_factory=list)  # name, type, value, checked
+    selects: dict[str, tuple[list[str], list[str], bool]] = field(default_factory=dict)  # options, chosen, multi
+    textareas: dict[str, str] = field(default_factory=dict)
+
+    def names(self) -> list[str]:
+        names = [n for n, kind, _v, _c in self.fields if kind not in ("submit", "button", "image", "reset")]
+        names += list(self.selects) + list(self.textareas)
+        return sorted({n for n in names if n != "csrfmiddlewaretoken"})
+
+    def baseline(self) -> dict[str, list[str]]:
+        """What a browser would send for the form as the page filled it in."""
+        data: dict[str, list[str]] = {}
+        radios: dict[str, str] = {}
+        for name, kind, value, checked in self.fields:
+            if kind == "file":
+                continue
+            if kind in ("submit", "button", "image", "reset"):
+                continue
+            if kind == "radio":
+                if checked or name not in radios:
+                    radios[name] = value
+                continue
+            if kind == "checkbox":
+                if checked:
+                    data.setdefault(name, []).append(value or "on")
+                continue
+            data.setdefault(name, []).append(value)
+        for name, value in radios.items():
+            data[name] = [value]
+        for name, (options, chosen, multiple) in self.selects.items():
+            data[name] = chosen or options[:1] if not multiple else chosen
+        for name, text in self.textareas.items():
+            data[name] = [text]
+        submits = [(n, v) for n, kind, v, _c in self.fields if kind == "submit" and n]
+        if submits:
+            data[submits[0][0]] = [submits[0][1]]
+        return data
+
+
+class PageParser(HTMLParser):
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.page = page
+        self.links: list[str] = []
+        self.forms: list[Form] = []
+        self.form: Form | None = None
+        self.select: tuple[str, list[str], list[str], bool] | None = None
+        self.textarea: str | None = None
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"] or "")
+        elif tag == "form":
+            self.form = Form(self.page, a.get("action") or self.page, (a.get("method") or "get").lower())
+            self.forms.append(self.form)
+        elif self.form is not None and tag in ("input", "button") and a.get("name"):
+            kind = (a.get("type") or ("submit" if tag == "button" else "text")).lower()
+            self.form.fields.append((a["name"] or "", kind, a.get("value") or "", "checked" in a))
+        elif self.form is not None and tag == "select" and a.get("name"):
+            self.select = (a["name"] or "", [], [], "multiple" in a)
+        elif self.select is not None and tag == "option":
+            value = a.get("value") or ""
+            self.select[1].append(value)
+            if "selected" in a:
+                self.select[2].append(value)
+        elif self.form is not None and tag == "textarea" and a.get("name"):
+            self.textarea, self.text = a["name"], []
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea is not None:
+            self.text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.form = None
+        elif tag == "select" and self.select is not None and self.form is not None:
+            name, options, chosen, multiple = self.select
+            self.form.selects[name] = (options, chosen, multiple)
+            self.select = None
+        elif tag == "textarea" and self.textarea is not None and self.form is not None:
+            self.form.textareas[self.textarea] = "".join(self.text)
+            self.textarea = None
+
+
+def _url_names(patterns: list[Any], namespace: str | None = None) -> Iterator[tuple[str, URLPattern]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace
+            yield from _url_names(
+                pattern.url_patterns, f"{namespace}:{inner}" if namespace and inner else inner or namespace
+            )
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), pattern
+
+
+def view_name(path: str) -> str | None:
+    try:
+        match = resolve(urllib.parse.urlsplit(path).path)
+    except Resolver404:
+        return None
+    name = match.view_name
+    return "admin:*" if name.startswith("admin:") else name
+
+
+def local(url: str, page: str) -> str | None:
+    """The site-relative URL of a link, or None for another site, an anchor or a mail link."""
+    absolute = urllib.parse.urljoin("http://testserver" + page, url)
+    parts = urllib.parse.urlsplit(absolute)
+    if parts.netloc != "testserver" or parts.scheme not in ("http", "https"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@dataclass
+class Site:
+    pages: dict[str, list[str]] = field(default_factory=dict)  # view name -> URLs visited
+    forms: list[Form] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def crawl(client: Client) -> Site:
+    site = Site()
+    starts = []
+    for name, _pattern in _url_names(get_resolver().url_patterns):
+        try:
+            starts.append(reverse(name))
+        except NoReverseMatch:
+            continue
+    queue = deque(starts)
+    seen: set[str] = set()
+    per_name: Counter[str] = Counter()
+    while queue:
+        url = queue.popleft()
+        name = view_name(url)
+        if url in seen or name is None or name in ("admin:*", "account_logout") or per_name[name] >= PAGES_PER_NAME:
+            continue
+        seen.add(url)
+        per_name[name] += 1
+        response = client.get(url)
+        if response.status_code >= 500:
+            site.errors.append(f"GET {url}: {response.status_code}")
+            continue
+        site.pages.setdefault(name, []).append(url)
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        parser = PageParser(url)
+        parser.feed(response.content.decode(errors="replace"))
+        for form in parser.forms:
+            target = local(form.action, url)
+            if target is not None and view_name(target) not in (None, "admin:*"):
+                form.action = target
+                site.forms.append(form)
+        for link in parser.links:
+            target = local(link, url)
+            if target is not None and target not in seen:
+                queue.append(target)
+    return site
+
+
+# Checking one request ---------------------------------------------------------------------------------
+
+
+def snapshot(tables: set[str]) -> dict[str, list[tuple[Any, ...]]]:
+    with connection.cursor() as cursor:
+        result = {}
+        for table in sorted(tables):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - our table names
+            result[table] = sorted(map(repr, cursor.fetchall()))
+        return result
+
+
+WRITE = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?([\w.]+)"?', re.IGNORECASE)
+
+
+@dataclass
+class Tally:
+    values: int = 0
+    requests: int = 0
+    endpoints: set[tuple[str, str, str]] = field(default_factory=set)  # persona, method, view name
+    failures: list[str] = field(default_factory=list)
+
+
+class Fuzzer:
+    def __init__(self, personas: dict[str, User | None], tables: set[str]) -> None:
+        self.personas = personas
+        self.tables = tables
+        self.pristine = snapshot(tables)
+        self.tally = Tally()
+        self.clients = {name: self.login(name) for name in personas}
+
+    def login(self, persona: str) -> Client:
+        client = Client(raise_request_exception=False)
+        user = self.personas[persona]
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    def client(self, persona: str) -> Client:
+        client = self.clients[persona]
+        if self.personas[persona] is not None and "_auth_user_id" not in client.session:
+            client = self.clients[persona] = self.login(persona)  # a form signed the persona out
+        return client
+
+    def post(self, persona: str, form: Form, data: dict[str, Any], about: str, *, raw: bytes | None = None) -> None:
+        client = self.client(persona)
+        self.tally.requests += 1
+        self.tally.endpoints.add((persona, "POST", view_name(form.action) or "?"))
+        with transaction.atomic():
+            with CaptureQueriesContext(connection) as queries:
+                if raw is None:
+                    response = client.post(form.action, data)
+                else:
+                    response = client.post(form.action, raw, content_type="application/x-www-form-urlencoded")
+            self.check(persona, "POST", form.action, about, response, queries)
+            transaction.set_rollback(True)
+
+    def get(self, persona: str, path: str, query: dict[str, Any] | str, about: str) -> None:
+        client = self.client(persona)
+        self.tally.requests += 1
+        self.tally.endpoints.add((persona, "GET", view_name(path) or "?"))
+        with transaction.atomic():
+            with CaptureQueriesContext(connection) as queries:
+                # A string is sent as the raw query string, bytes that are not UTF-8 included.
+                raw = {"QUERY_STRING": query} if isinstance(query, str) else {}
+                response = client.get(path, {} if isinstance(query, str) else query, **raw)
+            self.check(persona, "GET", path, about, response, queries)
+            transaction.set_rollback(True)
+
+    def check(self, persona: str, method: str, path: str, about: str, response: Any, queries: Any) -> None:
+        where = f"{persona} {method} {path} {about[:80]!r}"
+        if response.status_code >= 500:
+            self.tally.failures.append(f"{where}: {response.status_code}")
+            return
+        levels = {m.level for m in get_messages(response.wsgi_request)} if hasattr(response, "wsgi_request") else set()
+        accepted = response.status_code in (302, 303) and not levels & {messages.ERROR, messages.WARNING, messages.INFO}
+        if method == "GET" or not accepted:
+            written = {m[1] for q in queries.captured_queries if (m := WRITE.match(q["sql"]))}
+            written = {t.strip('"') for t in written} - ALLOWED_WRITES
+            if written and snapshot(written & self.tables) != {t: self.pristine[t] for t in written & self.tables}:
+                self.tally.failures.append(f"{where}: refused ({response.status_code}) but wrote {sorted(written)}")
+
+
+# The test -----------------------------------------------------------------------------------------------
+
+
+def hostile_variants(value: str) -> Iterator[tuple[str, Any]]:
+    yield "value", value
+    yield "list", [value, "1"]
+
+
+@pytest.fixture
+def demo_world(settings: Any) -> dict[str, User | None]:
+    settings.DEBUG = True
+    call_command("seed", verbosity=0)
+    users = {u.email: u for u in User.objects.filter(email__in=[e for e in PERSONAS.values() if e])}
+    return {name: (users[email] if email else None) for name, email in PERSONAS.items()}
+
+
+def test_hostile_values_in_every_form_and_query_string_never_cause_a_server_error(
+    demo_world: dict[str, User | None], capsys: Any
+) -> None:
+    tables = set(connection.introspection.table_names()) - ALLOWED_WRITES
+    fuzzer = Fuzzer(demo_world, tables)
+    coverage: dict[str, set[str]] = {}
+    crawled: dict[str, Site] = {}
+    for persona in PERSONAS:
+        site = crawled[persona] = crawl(fuzzer.client(persona))
+        fuzzer.tally.failures += site.errors
+        coverage[persona] = set(site.pages)
+
+    # POST forms: one field at a time, as a value and as a list, and left out.
+    post_forms: dict[tuple[str, str, tuple[str, ...]], tuple[str, Form]] = {}
+    for persona, site in crawled.items():
+        for form in site.forms:
+            if form.method == "post":
+                post_forms.setdefault((persona, view_name(form.action) or "?", tuple(form.names())), (persona, form))
+    for persona, form in post_forms.values():
+        baseline = form.baseline()
+        for name in form.names():
+            for value in HOSTILE_VALUES:
+                for kind, hostile in hostile_variants(value):
+                    fuzzer.post(persona, form, {**baseline, name: hostile}, f"{name}={kind}:{value}")
+                    fuzzer.tally.values += 1
+            fuzzer.post(persona, form, {k: v for k, v in baseline.items() if k != name}, f"without {name}")
+            raw = (
+                urllib.parse.urlencode({**baseline, name: "x"}, doseq=True).encode() + b"&" + name.encode() + b"=%FF%FE"
+            )
+            fuzzer.post(persona, form, {}, f"{name}=invalid utf-8", raw=raw)
+            fuzzer.tally.values += 2
+
+    # Then Hypothesis fills every field of every form at once, with anything.
+    forms = list(post_forms.values())
+    text = st.one_of(
+        st.sampled_from(HOSTILE_VALUES),
+        st.text(max_size=40),
+        st.integers(min_value=-(10**30), max_value=10**30).map(str),
+        st.dates().map(str),
+    )
+
+    @hypothesis_settings(
+        max_examples=600,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(st.integers(min_value=0, max_value=len(forms) - 1), st.data())
+    def everything_at_once(index: int, data: st.DataObject) -> None:
+        persona, form = forms[index]
+        values = {name: data.draw(st.one_of(text, st.lists(text, max_size=3)), label=name) for name in form.names()}
+        fuzzer.post(persona, form, {**form.baseline(), **values}, f"hypothesis {values!r}")
+        fuzzer.tally.values += len(values)
+
+    everything_at_once()
+
+    # Query strings: the GET forms (filters) and `page` on every page, and raw bytes.
+    for persona, site in crawled.items():
+        filters: dict[str, set[str]] = {}
+        for form in site.forms:
+            if form.method == "get":
+                filters.setdefault(form.action.split("?")[0], set()).update(form.names())
+        for name, urls in site.pages.items():
+            path = urls[0].split("?")[0]
+            params = filters.get(path, set()) | {"page"}
+            if name in ("account_logout",):
+                continue
+            for param in sorted(params):
+                for value in HOSTILE_VALUES:
+                    for kind, hostile in hostile_variants(value):
+                        fuzzer.get(persona, path, {param: hostile}, f"{param}={kind}:{value}")
+                        fuzzer.tally.values += 1
+            for raw in RAW_QUERY_STRINGS:
+                fuzzer.get(persona, path, raw, raw)
+                fuzzer.tally.values += 1
+
+    # Ids in the path that no column can hold.
+    for name, pattern in _url_names(get_resolver().url_patterns):
+        converters = getattr(pattern.pattern, "converters", {})
+        if name.startswith("admin:") or not converters:
+            continue
+        kwargs = {key: 10**30 if type(c).__name__ == "IntConverter" else "x" * 300 for key, c in converters.items()}
+        path = reverse(name, kwargs=kwargs)
+        for persona in PERSONAS:
+            fuzzer.get(persona, path, {}, "huge id")
+            fuzzer.tally.values += 1
+
+    tally = fuzzer.tally
+    reached = set().union(*coverage.values())
+    fuzzed = {name for (_p, _m, name) in tally.endpoints}
+    post_only = {name for name, (_kwargs, outcomes) in ROWS.items() if "405" in outcomes.split()}
+    with capsys.disabled():
+        print(
+            f"\nfuzz: {tally.values} hostile values in {tally.requests} requests; "
+            f"{len({(p, n) for p, m, n in tally.endpoints if m == 'POST'})} persona × POST endpoints "
+            f"({len(post_forms)} forms), {len({(p, n) for p, m, n in tally.endpoints if m == 'GET'})} persona × GET "
+            f"endpoints, {len(fuzzed)} URL names; {len(tally.failures)} failures"
+        )
+    assert not tally.failures, "\n".join(tally.failures[:50])
+    assert tally.values >= 1000
+    missing = sorted(set(ROWS) - reached - fuzzed - set(NOT_FUZZED))
+    assert not missing, f"never reached nor fuzzed (add demo data or a reason to NOT_FUZZED): {missing}"
+    unposted = sorted(post_only - {n for (_p, m, n) in tally.endpoints if m == "POST"} - set(NOT_FUZZED))
+    assert not unposted, f"POST-only URLs no page has a form for: {unposted}"
