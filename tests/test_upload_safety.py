@@ -404,3 +404,15 @@ def test_every_hostile_upload_is_refused_in_bounded_memory_and_time(tmp_path: Pa
     assert max(r["child_rss_mb"] for r in results) < 200, table
     assert max(r["cpu"] for r in results) < 2.0, table
     assert max(r["wall"] for r in results) < 20.0, table
+
+
+def test_only_private_file_response_serves_stored_files() -> None:
+    """Every download of an upload goes through registry.files.private_file_response, which is
+    what gives it `attachment`, `nosniff` and the sandbox CSP (checked above for each kind)."""
+    root = Path(__file__).resolve().parent.parent
+    for app in ("registry", "experts", "engagements"):
+        for path in (root / app).rglob("*.py"):
+            if path.name == "files.py" and path.parent.name == "registry":
+                continue
+            source = path.read_text()
+            assert "FileResponse" not in source, f"{path} serves a file without private_file_response"
