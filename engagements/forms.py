@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -24,6 +23,7 @@ from engagements.models import (
     UnitFeedback,
 )
 from experts.models import Language, Theme
+from registry import uploads
 from registry.models import Municipality, Organisation, Unit
 
 
@@ -153,36 +153,6 @@ class OptionalReasonForm(forms.Form):
     )
 
 
-ALLOWED_ATTACHMENTS = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "odt": "application/vnd.oasis.opendocument.text",
-}
-
-
-def sniff_document(upload: UploadedFile) -> str | None:
-    """The document type by content, not by name: PDF, DOCX or ODT, otherwise None."""
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if not head.startswith(b"PK\x03\x04"):
-        return None
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            names = set(archive.namelist())
-            if "word/document.xml" in names and "[Content_Types].xml" in names:
-                return "docx"
-            if "mimetype" in names and archive.read("mimetype").strip() == ALLOWED_ATTACHMENTS["odt"].encode():
-                return "odt"
-    except (zipfile.BadZipFile, KeyError, OSError):
-        return None
-    finally:
-        upload.seek(0)
-    return None
-
-
 class AttachmentForm(forms.Form):
     file = forms.FileField(
         label=_("Attachment"),
@@ -201,10 +171,12 @@ class AttachmentForm(forms.Form):
                 code="too_large",
                 params={"mb": formats.number_format(settings.ATTACHMENT_MAX_BYTES / (1024 * 1024), decimal_pos=0)},
             )
-        kind = sniff_document(upload)
-        if kind is None:
-            raise ValidationError(_("Only PDF, DOCX and ODT documents can be attached."), code="invalid_type")
-        self.cleaned_data["content_type"] = ALLOWED_ATTACHMENTS[kind]
+        # By content, never by name: a PDF is rewritten without scripts, DOCX and ODT are checked.
+        self.cleaned_data["clean"] = uploads.clean_upload(
+            upload,
+            allow=("pdf", "docx", "odt"),
+            wrong_type=_("Only PDF, DOCX and ODT documents can be attached."),
+        )
         return upload
 
 
@@ -375,9 +347,6 @@ class DebriefForm(forms.ModelForm):
         return day
 
 
-RECEIPT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
-
-
 class ExpenseClaimForm(forms.ModelForm):
     receipt = forms.FileField(
         label=_("Receipt"),
@@ -428,38 +397,13 @@ class ExpenseClaimForm(forms.ModelForm):
 
 def clean_receipt(upload: UploadedFile) -> tuple[Any, str]:
     """A receipt by content: images are re-encoded (no metadata survives), PDFs are rewritten
-    page by page without their document information."""
-    from django.core.files.base import ContentFile
-
-    from experts.photos import reencode_image
-
+    page by page without scripts, actions, embedded files or document information."""
     if upload.size is None or upload.size > settings.ATTACHMENT_MAX_BYTES:
         raise ValidationError(_("The receipt is too large."), code="too_large")
-    if sniff_document(upload) == "pdf":
-        return ContentFile(strip_pdf(upload), name="receipt.pdf"), RECEIPT_TYPES["pdf"]
-    image = reencode_image(
-        upload, formats=("JPEG", "PNG"), error=_("A receipt must be a PDF, JPEG or PNG file."), max_side=2000
+    clean = uploads.clean_upload(
+        upload, allow=("pdf", "image"), wrong_type=_("A receipt must be a PDF, JPEG or PNG file.")
     )
-    return image, RECEIPT_TYPES["jpeg"]
-
-
-def strip_pdf(upload: UploadedFile) -> bytes:
-    import io
-
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.errors import PdfReadError
-
-    upload.seek(0)
-    try:
-        reader = PdfReader(upload)
-        writer = PdfWriter()
-        for page in reader.pages:
-            writer.add_page(page)
-        output = io.BytesIO()
-        writer.write(output)
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise ValidationError(_("The PDF file could not be read."), code="invalid_pdf") from exc
-    return output.getvalue()
+    return clean.file, clean.content_type
 
 
 class CalendarOptionsForm(forms.ModelForm):

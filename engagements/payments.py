@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,8 @@ from django.utils import timezone
 
 from engagements.models import Assignment, ExpenseClaim
 from registry.models import AuditEvent
+
+PAYMENT_ID = re.compile(r"(?P<kind>fee|expense)-(?P<pk>[1-9][0-9]{0,17})")
 
 CSV_COLUMNS = [
     "payment_id",
@@ -117,8 +120,13 @@ def mark_paid(payment_ids: list[str], regions: Any, *, by: Any) -> int:
     """Mark exactly the listed payments paid (those the coordinator exported), within scope, once:
     the rows are locked and re-checked, so two coordinators marking the same list at once mark
     each payment once, and the audit log says who did."""
-    fee_ids = [int(p.split("-", 1)[1]) for p in payment_ids if p.startswith("fee-") and p[4:].isdigit()]
-    claim_ids = [int(p.split("-", 1)[1]) for p in payment_ids if p.startswith("expense-") and p[8:].isdigit()]
+    fee_ids, claim_ids = [], []
+    for payment_id in payment_ids:
+        # Only ids this page rendered: "fee-12" or "expense-7" in ASCII digits that fit a database
+        # id. Anything else ("fee-²", "expense-٣", 400 digits) names no payment and is ignored.
+        match = PAYMENT_ID.fullmatch(payment_id)
+        if match:
+            (fee_ids if match["kind"] == "fee" else claim_ids).append(int(match["pk"]))
     now = timezone.now()
     fees = Assignment.objects.filter(pk__in=fee_ids, status=Assignment.Status.ATTENDED, fee_paid_at__isnull=True)
     claims = ExpenseClaim.objects.filter(pk__in=claim_ids, status=ExpenseClaim.Status.APPROVED)

@@ -199,13 +199,13 @@ def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         return redirect("engagements:unit-request", pk=obj.pk)
     if not form.is_valid():
         return _unit_request_page(request, obj, form, status=400)
-    upload = form.cleaned_data["file"]
+    upload, clean = form.cleaned_data["file"], form.cleaned_data["clean"]
     Attachment.objects.create(
         request=obj,
-        file=upload,
+        file=clean.file,
         original_name=upload.name[:200],
-        content_type=form.cleaned_data["content_type"],
-        size=upload.size,
+        content_type=clean.content_type,
+        size=clean.size,
         uploaded_by=request.user,
     )
     messages.success(request, _("The attachment was added."))

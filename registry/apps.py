@@ -23,5 +23,9 @@ class RegistryConfig(AppConfig):
         request_finished.connect(logs.clear_request_id, dispatch_uid="registry.logs.clear_request_id")
         task_started.connect(logs.set_task_id, dispatch_uid="registry.logs.set_task_id")
         task_finished.connect(logs.clear_request_id, dispatch_uid="registry.logs.clear_task_id")
+        # Ids given as text must be plain ASCII digits that fit a database column (registry/lookups.py).
+        from registry import lookups
+
+        lookups.register()
         self.personal_data = personal_data.PERSONAL_DATA
         self.not_personal_models = personal_data.NOT_PERSONAL_MODELS

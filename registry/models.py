@@ -576,6 +576,7 @@ UNDELIVERABLE_REASONS = {
     "complained": _("The recipient marked our e-mail as spam."),
 }
 
+
 class ScheduledJobRun(models.Model):
     """The last run of each periodic job (registry/scheduler.py), one row per job.
 

@@ -525,6 +525,9 @@ LOGGING = {
         # Django's own handlers would print and mail its errors a second time.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
+        # pypdf warns about every flaw of a damaged or hostile upload (thousands of lines for one
+        # file, quoting its content); such uploads are refused with a form error.
+        "pypdf": {"level": "ERROR"},
     },
 }
 
