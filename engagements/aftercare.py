@@ -29,7 +29,7 @@ from engagements.models import (
 )
 from engagements.views import _get_assignment_for_expert, _get_request_for_member, _unit_member_required
 from registry.http import AuthenticatedHttpRequest
-from registry.models import Role
+from registry.models import Role, current_language
 from registry.views import role_required
 
 # Unit: feedback and impact note ------------------------------------------------------------------
@@ -48,6 +48,7 @@ def unit_feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             feedback = form.save(commit=False)
             feedback.request = obj
             feedback.given_by = request.user
+            feedback.language = current_language()
             feedback.save()
             obj.close_if_done()
         messages.success(request, _("Thank you for your feedback."))
@@ -70,6 +71,7 @@ def impact_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             note = form.save(commit=False)
             note.request = obj
             note.written_by = request.user
+            note.language = current_language()
             note.save()
             notifications.impact_note_written(obj)
             obj.close_if_done()
@@ -95,6 +97,7 @@ def expert_feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic():
             feedback = form.save(commit=False)
             feedback.assignment = assignment
+            feedback.language = current_language()
             feedback.save()
             if feedback.needs_follow_up():
                 Debrief.objects.create(

@@ -13,10 +13,13 @@ from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from registry.mail import send_templated_mail
 from registry.models import Role, StaffRole, User
+from registry.templatetags.a11y import in_language
 
 if TYPE_CHECKING:
     from engagements.models import Assignment, Request
@@ -45,6 +48,15 @@ MESSAGES = {
 
 def message_for(kind: str, title: str) -> str:
     return str(MESSAGES[kind]) % {"title": title}
+
+
+def message_html(kind: str, request: Request | None) -> SafeString:
+    """The sentence for a page or an HTML e-mail, with the request's title marked with the
+    language it was written in when that differs from the reader's (WCAG 3.1.2)."""
+    if request is None:
+        return SafeString(conditional_escape(message_for(kind, "")))
+    title = in_language(request.title, request.text_language)
+    return SafeString(conditional_escape(str(MESSAGES[kind])) % {"title": title})
 
 
 def coordinators_of(request: Request) -> list[User]:
@@ -84,11 +96,13 @@ def notify(
         language = user.preferred_language
         with translation.override(language):
             headline = message_for(kind, request.title)
+            headline_html = message_html(kind, request)
         send_templated_mail(
             "engagements/email/notice",
             [user.email],
             {
                 "headline": headline,
+                "headline_html": headline_html,
                 "kind": kind,
                 "request": request,
                 "assignment": assignment,
@@ -235,7 +249,7 @@ def impact_note_written(request: Request) -> None:
             request,
             url_name="engagements:history",
             assignment=assignment,
-            extra={"impact_text": request.impact_note.text},
+            extra={"impact_text": request.impact_note.text, "impact_language": request.impact_note.language},
         )
 
 

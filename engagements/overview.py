@@ -11,6 +11,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from engagements.models import Assignment, Debrief, Request
+from registry.models import AccessibilityFeedback
 
 LIST_LIMIT = 20
 
@@ -77,4 +78,7 @@ def coordinator_overview(regions: Any, now: dt.datetime | None = None, *, items:
             "debriefs",
             Debrief.objects.in_regions(regions).open().select_related("assignment__expert", "assignment__request"),
         ),
+        # Feedback on the service's accessibility concerns every coordinator, whatever their
+        # regions; the law gives 14 days to answer (oldest first).
+        "accessibility_feedback": _section("accessibility_feedback", AccessibilityFeedback.objects.open()),
     }

@@ -23,10 +23,10 @@ from engagements import calendar
 from engagements.forms import AttachmentForm, InviteForm, JoinForm, OptionalReasonForm, ReasonForm, RequestForm
 from engagements.invitations import invite_unit_member, tell_existing_account
 from engagements.models import Assignment, Attachment, InvalidTransition, Notification, Request
-from engagements.notifications import message_for
+from engagements.notifications import message_html
 from experts.models import ConsentPurpose, ExpertProfile
 from registry.http import AuthenticatedHttpRequest
-from registry.models import Role, Unit, User
+from registry.models import Role, Unit, User, current_language
 from registry.views import role_required
 
 # Unit members ------------------------------------------------------------------------------------
@@ -90,6 +90,7 @@ def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         with transaction.atomic():
             obj = form.save(commit=False)
             obj.created_by = request.user
+            obj.text_language = current_language()
             obj.save()
             form.save_m2m()
         messages.success(request, _("The request was saved as a draft. Check it and send it to the coordinator."))
@@ -144,7 +145,12 @@ def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("engagements:unit-request", pk=obj.pk)
     form = RequestForm(request.POST or None, instance=obj, units=_units_for_new_request(request.user))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        obj = form.save(commit=False)
+        if set(form.changed_data) & set(Request.WRITTEN_FIELDS):
+            # Whoever rewrites the texts writes them in the language of their page.
+            obj.text_language = current_language()
+        obj.save()
+        form.save_m2m()
         messages.success(request, _("The request was saved."))
         return redirect("engagements:unit-request", pk=obj.pk)
     return render(
@@ -434,7 +440,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     items = list(Notification.objects.filter(user=request.user).select_related("request").order_by("-created_at")[:50])
-    rows = [(item, message_for(item.kind, item.request.title if item.request else "")) for item in items]
+    rows = [(item, message_html(item.kind, item.request)) for item in items]
     return render(request, "engagements/notifications.html", {"rows": rows})
 
 

@@ -198,8 +198,13 @@ class AvailabilityForm(forms.ModelForm):
             self.slot_names.append(row)
         self.fields["monthly_cap"].widget.attrs.update({"min": 1, "max": 31, "inputmode": "numeric"})
 
-    def grid(self) -> list[tuple[Any, list[forms.BoundField]]]:
-        return [(WEEKDAYS[i], [self[name] for name in row]) for i, row in enumerate(self.slot_names)]
+    def grid(self) -> list[tuple[Any, list[tuple[Any, forms.BoundField]]]]:
+        """Each weekday with its (part of day, checkbox) pairs."""
+        parts = [label for _value, label in PartOfDay.choices]
+        return [
+            (WEEKDAYS[i], [(parts[j], self[name]) for j, name in enumerate(row)])
+            for i, row in enumerate(self.slot_names)
+        ]
 
     def clean_pause_until(self) -> dt.date | None:
         day = self.cleaned_data.get("pause_until")

@@ -29,7 +29,7 @@ from experts.forms import (
 from experts.models import AvailabilityException, ConsentPurpose, ConsentText, ExpertProfile, InvalidTransition
 from experts.notify import notify_coordinators
 from registry.http import AuthenticatedHttpRequest
-from registry.models import AuditEvent, Role, StaffRole, regions_in_scope
+from registry.models import AuditEvent, Role, StaffRole, current_language, regions_in_scope
 from registry.views import role_required
 
 
@@ -77,7 +77,11 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert = _get_own_profile(request)
     form = ProfileForm(request.POST or None, instance=expert)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        expert = form.save(commit=False)
+        if "bio" in form.changed_data:
+            expert.bio_language = current_language() if expert.bio else ""
+        expert.save()
+        form.save_m2m()
         AuditEvent.record(request, AuditEvent.Action.CHANGE, expert, "profile updated by the expert")
         messages.success(request, _("Your profile was saved."))
         return redirect("experts:profile")

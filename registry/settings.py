@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Form widgets render through TEMPLATES, so templates/django/forms/ can mark required fields.
+    "django.forms",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -82,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "registry.middleware.UserLanguageMiddleware",
+    "registry.sessions.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -105,10 +108,13 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "registry.context_processors.site",
+                "registry.sessions.session_context",
             ],
         },
     },
 ]
+
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -173,6 +179,7 @@ ACCOUNT_RATE_LIMITS = {
     # Our own public forms use allauth's limiter too (shared database cache).
     "expert_application": env_str("RATE_LIMIT_EXPERT_APPLICATION", "5/h/ip"),
     "unit_join": env_str("RATE_LIMIT_UNIT_JOIN", "5/h/ip"),
+    "accessibility_feedback": env_str("RATE_LIMIT_ACCESSIBILITY_FEEDBACK", "5/h/ip"),
 }
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -229,7 +236,11 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
+# A signed-in session ends after this long without a request (an idle timeout, WCAG 2.2.1); every
+# page shows when, "Continue" extends it, and with JavaScript a warning appears this long before.
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 60 * 60)
+SESSION_WARNING_SECONDS = env_int("SESSION_WARNING_SECONDS", 5 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_HTTPONLY = True

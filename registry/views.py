@@ -83,11 +83,6 @@ def request_expert(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "registry/accessibility.html")
-
-
-@require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/privacy.html")
 

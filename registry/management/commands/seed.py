@@ -245,6 +245,7 @@ class Command(BaseCommand):
             languages=["sv", "fi"],
             slots=[(d, 2) for d in range(7)],
             bio="Förälder vars två barn var placerade. Jag vill hjälpa arbetare att se hela familjen.",
+            bio_language="sv",
             trainings=["basic", "co_training"],
         )
         now = timezone.now()
@@ -286,6 +287,7 @@ class Command(BaseCommand):
         languages: list[str] | None = None,
         slots: list[tuple[int, int]] | None = None,
         bio: str = "",
+        bio_language: str = "fi",
         trainings: list[str] | None = None,
         status: str = ExpertProfile.Status.ACTIVE,
         consents: str = "all",
@@ -305,6 +307,7 @@ class Command(BaseCommand):
                 "home_region": region,
                 "status": status,
                 "bio": bio,
+                "bio_language": bio_language if bio else "",
                 "weekly_availability": bits,
                 "pause_until": pause_until,
             },
@@ -591,6 +594,7 @@ class Command(BaseCommand):
                 created_by=row.get("by", member),
                 type=row["type"],
                 title=row["title"],
+                text_language="fi",
                 purpose="Haluamme kuulla, miltä palvelumme näyttävät asiakkaan silmin, ja muuttaa käytäntöjämme.",
                 task="Kerro omasta kokemuksestasi ja keskustele työntekijöiden kanssa.",
                 audience="Lastensuojelun sosiaalityöntekijät ja ohjaajat",
@@ -650,11 +654,19 @@ class Command(BaseCommand):
                 "take_forward": "Otamme nuoren edustajan mukaan ohjausryhmään pysyvästi.",
                 "invite_again": True,
                 "given_by": unit_member,
+                "language": "fi",
             },
         )
         ExpertFeedback.objects.get_or_create(
             assignment=tuuli_there,
-            defaults={"how_it_went": 4, "heard": 5, "respected": 5, "preparation": 3, "free_text": "Hyvä kokous."},
+            defaults={
+                "how_it_went": 4,
+                "heard": 5,
+                "respected": 5,
+                "preparation": 3,
+                "free_text": "Hyvä kokous.",
+                "language": "fi",
+            },
         )
         ImpactNote.objects.get_or_create(
             request=closed,
@@ -662,6 +674,7 @@ class Command(BaseCommand):
                 "text": "Ohjausryhmä päätti, että jokaisessa kokouksessa on kokemusasiantuntijan puheenvuoro. "
                 "Lisäksi sijaishuollon esite kirjoitetaan uudelleen selkokielellä.",
                 "written_by": unit_member,
+                "language": "fi",
             },
         )
         marja_there = completed.assignments.get()
@@ -673,6 +686,7 @@ class Command(BaseCommand):
                 "respected": 4,
                 "preparation": 2,
                 "free_text": "Kysymykset menivät henkilökohtaisiksi.",
+                "language": "fi",
                 "wants_debrief": True,
             },
         )
@@ -734,6 +748,7 @@ class Command(BaseCommand):
                     created_by_id=creators[unit.pk],
                     type=rng.choice(list(ROLE_FOR_TYPE)),
                     title=f"Generoitu pyyntö {i + 1}",
+                    text_language="fi",
                     purpose="Kehittämistyö",
                     task="Osallistuminen",
                     audience="Työntekijät",
