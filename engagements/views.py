@@ -122,14 +122,18 @@ def unit_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _unit_request_page(
-    request: AuthenticatedHttpRequest, obj: Request, attachment_form: AttachmentForm | None = None, status: int = 200
+    request: AuthenticatedHttpRequest,
+    obj: Request,
+    attachment_form: AttachmentForm | None = None,
+    status: int = 200,
+    cancel_form: ReasonForm | None = None,
 ) -> HttpResponse:
     context = {
         "obj": obj,
         "confirmed": _confirmed_with_contacts(obj),
         "attachments": obj.attachments.all(),
         "attachment_form": attachment_form or AttachmentForm(),
-        "cancel_form": ReasonForm(),
+        "cancel_form": cancel_form or ReasonForm(),
         "themes": list(obj.themes.all()),
         "languages": list(obj.languages.all()),
     }
@@ -177,8 +181,7 @@ def request_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     obj = _get_request_for_member(request, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Please give a reason for cancelling."))
-        return redirect("engagements:unit-request", pk=obj.pk)
+        return _unit_request_page(request, obj, cancel_form=form, status=400)
     try:
         obj.cancel(request.user, form.cleaned_data["reason"])
     except InvalidTransition as exc:
@@ -321,20 +324,26 @@ def my_offers(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.EXPERT)
 @require_GET
 def offer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assignment = _get_assignment_for_expert(request, pk)
+    return _offer_page(request, _get_assignment_for_expert(request, pk))
+
+
+def _offer_page(
+    request: AuthenticatedHttpRequest, assignment: Assignment, status: int = 200, **forms_: Any
+) -> HttpResponse:
     return render(
         request,
         "engagements/expert/offer.html",
         {
             "assignment": assignment,
             "obj": assignment.request,
-            "decline_form": OptionalReasonForm(),
-            "cancel_form": ReasonForm(),
+            "decline_form": forms_.get("decline_form") or OptionalReasonForm(),
+            "cancel_form": forms_.get("cancel_form") or ReasonForm(),
             "themes": list(assignment.request.themes.all()),
             "attachments": assignment.request.attachments.all()
             if assignment.status == Assignment.Status.CONFIRMED
             else [],
         },
+        status=status,
     )
 
 
@@ -357,8 +366,7 @@ def offer_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment_for_expert(request, pk)
     form = OptionalReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("The reason is too long."))
-        return redirect("engagements:offer", pk=assignment.pk)
+        return _offer_page(request, assignment, 400, decline_form=form)
     try:
         assignment.decline(reason=form.cleaned_data["reason"])
     except InvalidTransition as exc:
@@ -374,8 +382,7 @@ def expert_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = _get_assignment_for_expert(request, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Please give a reason for cancelling."))
-        return redirect("engagements:offer", pk=assignment.pk)
+        return _offer_page(request, assignment, 400, cancel_form=form)
     try:
         assignment.cancel(request.user, form.cleaned_data["reason"])
     except InvalidTransition as exc:

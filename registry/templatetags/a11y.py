@@ -46,12 +46,9 @@ def error_links(form: forms.BaseForm | None) -> list[ErrorLink]:
     if form is None or not form.errors:
         return []
     links = [ErrorLink("", "", str(message)) for message in form.non_field_errors()]
-    for field in form:
+    for field in form:  # hidden fields too: their errors are listed, without a link
         for message in field.errors:
             links.append(ErrorLink(_control_id(field), str(field.label or field.name), str(message)))
-    for field in form.hidden_fields():
-        for message in field.errors:
-            links.append(ErrorLink("", "", str(message)))
     return links
 
 
