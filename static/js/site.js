@@ -48,13 +48,16 @@
     var warnBefore = Number(timer.getAttribute("data-warning-seconds")) * 1000;
     var endsAt = Date.now() + Number(timer.getAttribute("data-seconds-left")) * 1000;
     var handle = null;
+    // Where the person was before they went to the warning: they go back there after continuing.
     var returnFocusTo = null;
+    document.addEventListener("focusin", function (event) {
+      if (!warning.contains(event.target)) {
+        returnFocusTo = event.target;
+      }
+    });
 
     function show(ended) {
-      if (warning.hidden) {
-        returnFocusTo = document.activeElement;
-        warning.hidden = false;
-      }
+      warning.hidden = false;
       warning.querySelector("[data-session-warning]").hidden = ended;
       warning.querySelector("[data-session-ended]").hidden = !ended;
       warning.querySelector("form").hidden = ended;

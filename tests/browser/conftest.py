@@ -236,8 +236,8 @@ _LINK_NAMES_JS = """
   const placeOf = (control, index) => {
     if (control.tagName === 'A') return control.href;
     if (control.tagName === 'SUMMARY') return `disclosure ${index}`;
-    const form = control.form;
-    return `${control.formAction || (form && form.action)} ${control.name ? control.name + '=' + control.value : ''}`;
+    const action = control.getAttribute('formaction') || (control.form && control.form.getAttribute('action')) || '';
+    return `${action} ${control.name ? control.name + '=' + control.value : ''}`;
   };
   const kinds = {A: 'links', SUMMARY: 'disclosures', BUTTON: 'buttons', INPUT: 'buttons'};
   const places = new Map();
