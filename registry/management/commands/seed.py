@@ -40,7 +40,16 @@ from experts.models import (
     Training,
     availability_bit,
 )
-from registry.models import Municipality, Organisation, Region, StaffRole, Unit, UnitMembership, User
+from registry.models import (
+    AccessibilityFeedback,
+    Municipality,
+    Organisation,
+    Region,
+    StaffRole,
+    Unit,
+    UnitMembership,
+    User,
+)
 
 DEMO_PASSWORD = "demo-Kokemus-2026"
 # RFC 6238 secret shown in the README and on the demo front page (base32, 160 bits).
@@ -161,6 +170,7 @@ class Command(BaseCommand):
             self.seed_accounts(regions, units)
             self.seed_demo_experts(regions, units)
             self.seed_applications(regions)
+            self.seed_accessibility_feedback()
             self.seed_requests(units)
             self.seed_after_states()
             if options["experts"]:
@@ -478,6 +488,17 @@ class Command(BaseCommand):
                     end_date=timezone.localdate() + dt.timedelta(days=70),
                     note="Lomamatka",
                 )
+
+    def seed_accessibility_feedback(self) -> None:
+        # One message waiting for an answer, so the coordinator's overview shows the section at work.
+        AccessibilityFeedback.objects.get_or_create(
+            message="Ruudunlukija ei kerro, tallentuiko saatavuuteni. Voisiko viestin lukea ääneen?",
+            defaults={
+                "page": "/me/availability/",
+                "language": "fi",
+                "received_at": timezone.now() - dt.timedelta(days=3),
+            },
+        )
 
     def seed_applications(self, regions: dict[str, Region]) -> None:
         now = timezone.now()
