@@ -69,6 +69,8 @@ class ApplicationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = Region.objects.all()
         self.fields["region"].empty_label = _("Choose a wellbeing area")
+        # Radio buttons need no empty "---------" choice (it was ticked in advance, too).
+        self.fields["kind"].choices = ExpertProfile.Kind.choices
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"

@@ -121,3 +121,9 @@ def test_every_form_in_a_template_has_the_error_summary() -> None:
             if include not in text:
                 missing.append(f"{path.relative_to(TEMPLATES)}: {name}")
     assert not missing, f"forms without the error summary: {sorted(set(missing))}"
+
+
+def test_radio_buttons_offer_no_empty_choice(client: Any) -> None:
+    html = client.get(reverse("experts:apply")).content.decode()
+    assert not re.search(r'<input type="radio" name="kind" value=""', html)
+    assert 'name="kind" value="youth"' in html and 'name="kind" value="parent"' in html
