@@ -1,8 +1,11 @@
 """Browser tests: a real Chromium driven through Playwright against pytest-django's live server.
 
 Every page a browser test opens goes through `visit()` (or `sign_in()`, which uses it), so each one
-is checked with axe-core (WCAG 2.0/2.1 A and AA), for horizontal scrolling at 360 px and for exactly
-one <h1>. Only the Django admin, which is third-party, is exempt (`audit=False`).
+is checked with axe-core (WCAG 2.0/2.1 A and AA); for sideways scrolling at 360 px and at 320 px
+(WCAG 1.4.10); for exactly one <h1>, no skipped heading levels and unique ids; and for links, buttons
+and disclosures that share a name but lead to different places (WCAG 2.4.4). Only the Django admin,
+which is third-party, is exempt (`audit=False`). test_reflow_sweep.py (slow) adds 200 % and 400 %
+zoom on every page of every role.
 
 Without Chromium or Playwright the whole directory is skipped with one reason; set
 REQUIRE_BROWSER=1 (as CI does) to turn that into a failure.
