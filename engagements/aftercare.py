@@ -29,7 +29,7 @@ from engagements.models import (
 from registry.access import role_required
 from registry.files import private_file_response
 from registry.http import AuthenticatedHttpRequest
-from registry.models import Role
+from registry.models import Role, current_language
 
 # Unit: feedback and impact note ------------------------------------------------------------------
 
@@ -43,8 +43,10 @@ def unit_feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("engagements:unit-request", pk=obj.pk)
     form = UnitFeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        written = form.save(commit=False)
+        written.language = current_language()
         try:
-            obj.give_unit_feedback(form.save(commit=False), by=request.user)
+            obj.give_unit_feedback(written, by=request.user)
         except InvalidTransition as exc:
             messages.info(request, str(exc))
         else:
@@ -64,8 +66,10 @@ def impact_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("engagements:unit-request", pk=obj.pk)
     form = ImpactNoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        written = form.save(commit=False)
+        written.language = current_language()
         try:
-            obj.write_impact_note(form.save(commit=False), by=request.user)
+            obj.write_impact_note(written, by=request.user)
         except InvalidTransition as exc:
             messages.info(request, str(exc))
         else:
@@ -88,8 +92,10 @@ def expert_feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("engagements:history")
     form = ExpertFeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        written = form.save(commit=False)
+        written.language = current_language()
         try:
-            assignment.give_feedback(form.save(commit=False), by=request.user)
+            assignment.give_feedback(written, by=request.user)
         except InvalidTransition as exc:
             messages.info(request, str(exc))
         else:

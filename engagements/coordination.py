@@ -131,6 +131,10 @@ class InboxView(FilterView):
 inbox = InboxView.as_view()
 
 
+DECLINE_IDS = "decline-%s"
+CANCEL_IDS = "cancel-%s"
+
+
 def _detail(request: AuthenticatedHttpRequest, obj: Request, status: int = 200, **forms_: Any) -> HttpResponse:
     assignments = obj.assignments.select_related("expert", "role").order_by("-offered_at")
     pending = obj.created_by.unit_memberships.filter(unit=obj.unit, approved_at__isnull=True).exists()
@@ -151,8 +155,9 @@ def _detail(request: AuthenticatedHttpRequest, obj: Request, status: int = 200, 
         "themes": list(obj.themes.all()),
         "languages": list(obj.languages.all()),
         "attachments": obj.attachments.all(),
-        "decline_form": forms_.get("decline_form") or ReasonForm(),
-        "cancel_form": forms_.get("cancel_form") or ReasonForm(),
+        # Both forms are on one page: their fields need ids of their own.
+        "decline_form": forms_.get("decline_form") or ReasonForm(auto_id=DECLINE_IDS),
+        "cancel_form": forms_.get("cancel_form") or ReasonForm(auto_id=CANCEL_IDS),
         "assignment_cancel_form": ReasonForm(),
     }
     return render(request, "engagements/coordinator/request_detail.html", context, status=status)
@@ -181,7 +186,7 @@ def take_into_matching(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @require_POST
 def decline_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     obj = get_request_for_coordinator(request, pk)
-    form = ReasonForm(request.POST)
+    form = ReasonForm(request.POST, auto_id=DECLINE_IDS)
     if not form.is_valid():
         return _detail(request, obj, 400, decline_form=form)
     try:
@@ -197,7 +202,7 @@ def decline_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def coordinator_cancel_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     obj = get_request_for_coordinator(request, pk)
-    form = ReasonForm(request.POST)
+    form = ReasonForm(request.POST, auto_id=CANCEL_IDS)
     if not form.is_valid():
         return _detail(request, obj, 400, cancel_form=form)
     try:

@@ -16,7 +16,16 @@ from django.utils.translation import gettext_lazy as _
 
 from engagements import notifications
 from experts.models import EngagementRole, ExpertProfile, InvalidTransition, Language, Theme
-from registry.models import AuditEvent, Region, Role, StaffRole, Unit, UnitMembership, regions_in_scope
+from registry.models import (
+    AuditEvent,
+    Region,
+    Role,
+    StaffRole,
+    Unit,
+    UnitMembership,
+    regions_in_scope,
+    written_in_field,
+)
 
 
 class RequestType(models.TextChoices):
@@ -176,6 +185,8 @@ class Request(models.Model):
         UNIT = "unit", _("Our unit pays the fee and expenses")
         EXPENSES = "expenses", _("Expenses only")
 
+    # The texts the unit writes itself; their language is kept in `text_language`.
+    WRITTEN_FIELDS = ("title", "purpose", "task", "audience", "place")
     EDITABLE_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.MATCHING, Status.OFFERED)
     CANCELLABLE_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.MATCHING, Status.OFFERED, Status.CONFIRMED)
 
@@ -185,6 +196,8 @@ class Request(models.Model):
     )
     type = models.CharField(_("type"), max_length=20, choices=RequestType.choices)
     title = models.CharField(_("title"), max_length=140)
+    # The language of the unit's own texts (title, purpose, task, audience, place).
+    text_language = written_in_field(_("language of the texts"))
     purpose = models.TextField(
         _("purpose and goals of involving an expert"),
         max_length=3000,
@@ -908,6 +921,7 @@ class UnitFeedback(models.Model):
     take_forward = models.TextField(_("what you will take forward"), max_length=2000)
     invite_again = models.BooleanField(_("we would invite an expert again"), default=True)
     free_text = models.TextField(_("anything else"), max_length=2000, blank=True)
+    language = written_in_field()
     share_with_experts = models.BooleanField(
         _("the experts may see the usefulness score and what we take forward"), default=True
     )
@@ -931,6 +945,7 @@ class ExpertFeedback(models.Model):
     respected = models.PositiveSmallIntegerField(_("I was treated with respect (1–5)"), choices=SCORE_CHOICES)
     preparation = models.PositiveSmallIntegerField(_("the preparation was enough (1–5)"), choices=SCORE_CHOICES)
     free_text = models.TextField(_("anything else"), max_length=2000, blank=True)
+    language = written_in_field()
     wants_debrief = models.BooleanField(_("I would like a debrief"), default=False)
     given_at = models.DateTimeField(default=timezone.now)
 
@@ -1003,6 +1018,7 @@ class ImpactNote(models.Model):
         help_text=_("What changed or was decided because of the expert's contribution?"),
     )
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    language = written_in_field()
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -17,10 +17,13 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from registry.mail import send_templated_mail
 from registry.models import Role, StaffRole, User
+from registry.templatetags.a11y import in_language
 
 if TYPE_CHECKING:
     from engagements.models import Assignment, Request
@@ -99,6 +102,15 @@ def message_for(kind: str, title: str) -> str:
     return str(MESSAGES[kind]) % {"title": title}
 
 
+def message_html(kind: str, request: Request | None) -> SafeString:
+    """The sentence for a page or an HTML e-mail, with the request's title marked with the
+    language it was written in when that differs from the reader's (WCAG 3.1.2)."""
+    if request is None:
+        return SafeString(conditional_escape(message_for(kind, "")))
+    title = in_language(request.title, request.text_language)
+    return SafeString(conditional_escape(str(MESSAGES[kind])) % {"title": title})
+
+
 def coordinators_of(request: Request) -> list[User]:
     region = request.unit.region_id
     return list(
@@ -133,12 +145,15 @@ def notify(
             continue
         language = user.preferred_language
         with translation.override(language):
+            # E-mail says only what happened (no title: the mailbox may not be private).
             headline = str(EMAIL_HEADLINES[kind])
+            headline_html = conditional_escape(headline)
         send_templated_mail(
             "engagements/email/notice",
             [user.email],
             {
                 "headline": headline,
+                "headline_html": headline_html,
                 "kind": kind,
                 "request": request,
                 "assignment": assignment,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from engagements.models import Assignment, Debrief, Request
 from experts.models import ExpertProfile
-from registry.models import OutgoingMessage, UnitMembership
+from registry.models import AccessibilityFeedback, OutgoingMessage, UnitMembership
 
 LIST_LIMIT = 20
 
@@ -53,6 +53,9 @@ def coordinator_overview(regions: Any, now: dt.datetime | None = None, *, items:
             Debrief.objects.in_regions(regions).open().select_related("assignment__expert", "assignment__request"),
         ),
         "undelivered": _section("undelivered", mail_in_scope(regions).undelivered().order_by("created_at", "pk")),
+        # Feedback on the service's accessibility concerns every coordinator, whatever their
+        # regions; the law gives 14 days to answer (oldest first).
+        "accessibility_feedback": _section("accessibility_feedback", AccessibilityFeedback.objects.open()),
     }
 
 

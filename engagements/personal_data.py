@@ -139,6 +139,7 @@ PERSONAL_DATA = [
             "feedback_reminders",
             "impact_reminders",
             "texts_erased_at",
+            "text_language",
         ),
         rows_of=_own(Request, "created_by"),
         erase=lambda user, rows: rows.update(contact_name="", contact_phone="", contact_email=""),
@@ -238,7 +239,7 @@ PERSONAL_DATA = [
             "usefulness": Field(Category.ENGAGEMENT, (P, U, C, E, M, A)),
             "participants": Field(Category.ENGAGEMENT, (P, U, C, M, A)),
         },
-        not_personal=("invite_again", "share_with_experts"),
+        not_personal=("invite_again", "share_with_experts", "language"),
         rows_of=_own(UnitFeedback, "given_by"),
         # Shared with the experts who took part, if the unit allowed it.
         shared_with=lambda user: _attended(UnitFeedback, "request__assignments")(user).filter(share_with_experts=True),
@@ -270,6 +271,7 @@ PERSONAL_DATA = [
             "wants_debrief": Field(Category.ENGAGEMENT, (P, C, A)),
             "given_at": Field(Category.LOG, (P, C, A), label=_("given at")),
         },
+        not_personal=("language",),  # the language a text was written in
         rows_of=_own(ExpertFeedback, "assignment__expert__user"),
         erase=lambda user, rows: rows.update(free_text=""),
     ),
@@ -312,6 +314,7 @@ PERSONAL_DATA = [
             "written_by": Field(Category.IDENTITY, (P, U, C, A), label=_("written by")),
             "at": Field(Category.LOG, (P, U, C, E, A), label=_("written at")),
         },
+        not_personal=("language",),  # the language a text was written in
         rows_of=_own(ImpactNote, "written_by"),
         # Every expert who took part reads it.
         shared_with=_attended(ImpactNote, "request__assignments"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from allauth.core.ratelimit import consume as consume_rate_limit
 from django.conf import settings
 from django.contrib import messages
@@ -35,12 +37,12 @@ from engagements.forms import (
 )
 from engagements.invitations import invite_unit_member, tell_existing_account
 from engagements.models import Assignment, Attachment, CalendarFeed, InvalidTransition, Request
-from engagements.notifications import Notification, message_for
+from engagements.notifications import Notification, message_html
 from experts.models import ConsentPurpose, ExpertProfile
 from registry.access import role_required
 from registry.files import private_file_response
 from registry.http import AuthenticatedHttpRequest
-from registry.models import AuditEvent, Role, StaffRole, Unit, User, regions_in_scope
+from registry.models import AuditEvent, Role, StaffRole, Unit, User, current_language, regions_in_scope
 
 # Unit members ------------------------------------------------------------------------------------
 
@@ -68,6 +70,7 @@ def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         with transaction.atomic():
             obj = form.save(commit=False)
             obj.created_by = request.user
+            obj.text_language = current_language()
             obj.save()
             form.save_m2m()
         messages.success(request, _("The request was saved as a draft. Check it and send it to the coordinator."))
@@ -103,7 +106,11 @@ def unit_request(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _unit_request_page(
-    request: AuthenticatedHttpRequest, obj: Request, attachment_form: AttachmentForm | None = None, status: int = 200
+    request: AuthenticatedHttpRequest,
+    obj: Request,
+    attachment_form: AttachmentForm | None = None,
+    status: int = 200,
+    cancel_form: ReasonForm | None = None,
 ) -> HttpResponse:
     confirmed = _confirmed_with_contacts(obj)
     shares_details = obj.shares_experts_details()
@@ -129,7 +136,7 @@ def _unit_request_page(
         "grace_days": settings.UNIT_CONTACT_GRACE_DAYS,
         "attachments": obj.attachments.all(),
         "attachment_form": attachment_form or AttachmentForm(),
-        "cancel_form": ReasonForm(),
+        "cancel_form": cancel_form or ReasonForm(),
         "themes": list(obj.themes.all()),
         "languages": list(obj.languages.all()),
     }
@@ -146,9 +153,14 @@ def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = RequestForm(request.POST or None, instance=obj, units=units_for_new_request(request.user))
     if request.method == "POST" and form.is_valid():
         fields = [name for name in form.fields if name in {f.name for f in Request._meta.concrete_fields}]
+        edited = form.save(commit=False)
+        if set(form.changed_data) & set(Request.WRITTEN_FIELDS):
+            # Whoever rewrites the texts writes them in the language of their page.
+            edited.text_language = current_language()
+            fields.append("text_language")
         try:
             with transaction.atomic():
-                form.save(commit=False).save_edits(fields, by=request.user)
+                edited.save_edits(fields, by=request.user)
                 form.save_m2m()
         except InvalidTransition as exc:
             messages.error(request, str(exc))
@@ -178,8 +190,7 @@ def request_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     obj = get_request_for_member(request, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Please give a reason for cancelling."))
-        return redirect("engagements:unit-request", pk=obj.pk)
+        return _unit_request_page(request, obj, cancel_form=form, status=400)
     try:
         obj.cancel(request.user, form.cleaned_data["reason"])
     except InvalidTransition as exc:
@@ -336,20 +347,26 @@ def my_offers(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.EXPERT)
 @require_GET
 def offer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    assignment = get_assignment_for_expert(request, pk)
+    return _offer_page(request, get_assignment_for_expert(request, pk))
+
+
+def _offer_page(
+    request: AuthenticatedHttpRequest, assignment: Assignment, status: int = 200, **forms_: Any
+) -> HttpResponse:
     return render(
         request,
         "engagements/expert/offer.html",
         {
             "assignment": assignment,
             "obj": assignment.request,
-            "decline_form": OptionalReasonForm(),
-            "cancel_form": ReasonForm(),
+            "decline_form": forms_.get("decline_form") or OptionalReasonForm(),
+            "cancel_form": forms_.get("cancel_form") or ReasonForm(),
             "themes": list(assignment.request.themes.all()),
             "attachments": assignment.request.attachments.all()
             if assignment.status == Assignment.Status.CONFIRMED
             else [],
         },
+        status=status,
     )
 
 
@@ -372,8 +389,7 @@ def offer_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_expert(request, pk)
     form = OptionalReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("The reason is too long."))
-        return redirect("engagements:offer", pk=assignment.pk)
+        return _offer_page(request, assignment, 400, decline_form=form)
     try:
         assignment.decline(request.user, reason=form.cleaned_data["reason"])
     except InvalidTransition as exc:
@@ -389,8 +405,7 @@ def expert_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_expert(request, pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Please give a reason for cancelling."))
-        return redirect("engagements:offer", pk=assignment.pk)
+        return _offer_page(request, assignment, 400, cancel_form=form)
     try:
         assignment.cancel(request.user, form.cleaned_data["reason"])
     except InvalidTransition as exc:
@@ -493,7 +508,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     items = list(Notification.objects.filter(user=request.user).select_related("request").order_by("-created_at")[:50])
-    rows = [(item, message_for(item.kind, item.request.title if item.request else "")) for item in items]
+    rows = [(item, message_html(item.kind, item.request)) for item in items]
     return render(request, "engagements/notifications.html", {"rows": rows})
 
 

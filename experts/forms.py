@@ -125,6 +125,8 @@ class ApplicationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = Region.objects.all()
         self.fields["region"].empty_label = _("Choose a wellbeing area")
+        # Radio buttons need no empty "---------" choice (it was ticked in advance, too).
+        self.fields["kind"].choices = ExpertProfile.Kind.choices
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
@@ -279,8 +281,13 @@ class AvailabilityForm(forms.ModelForm):
             self.slot_names.append(row)
         self.fields["monthly_cap"].widget.attrs.update({"min": 1, "max": 31, "inputmode": "numeric"})
 
-    def grid(self) -> list[tuple[Any, list[forms.BoundField]]]:
-        return [(WEEKDAYS[i], [self[name] for name in row]) for i, row in enumerate(self.slot_names)]
+    def grid(self) -> list[tuple[Any, list[tuple[Any, forms.BoundField]]]]:
+        """Each weekday with its (part of day, checkbox) pairs."""
+        parts = [label for _value, label in PartOfDay.choices]
+        return [
+            (WEEKDAYS[i], [(parts[j], self[name]) for j, name in enumerate(row)])
+            for i, row in enumerate(self.slot_names)
+        ]
 
     def clean_pause_until(self) -> dt.date | None:
         day = self.cleaned_data.get("pause_until")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from experts.signals import registry_consent_withdrawn
 from registry.mail import send_templated_mail
-from registry.models import AuditEvent, Municipality, Region, Unit
+from registry.models import AuditEvent, Municipality, Region, Unit, written_in_field
 from registry.privacy import erase_person
 
 
@@ -301,6 +301,7 @@ class ExpertProfile(models.Model):
         Municipality, blank=True, related_name="+", verbose_name=_("municipalities I must never be sent to")
     )
     bio = models.TextField(_("short introduction"), max_length=600, blank=True)
+    bio_language = written_in_field(_("language of the introduction"))
     photo = models.ImageField(_("photo"), upload_to="photos/", blank=True)
     trainings = models.ManyToManyField(Training, blank=True, related_name="+", verbose_name=_("trainings completed"))
 
@@ -548,6 +549,7 @@ class ExpertProfile(models.Model):
         self.birth_year = None
         self.birth_month = None
         self.bio = ""
+        self.bio_language = ""
         self.photo = ""
         self.coordinator_notes = ""
         self.status = self.Status.LEAVING

@@ -106,6 +106,7 @@ PERSONAL_DATA = [
             "erased_at": Field(Category.CONSENT, (C, A)),
             "renewal_requested_at": Field(Category.CONSENT, (P, C, A)),
         },
+        not_personal=("bio_language",),  # the language a text was written in
         rows_of=lambda user: ExpertProfile.objects.filter(user=user),
         erase=_erase_profiles,
     ),

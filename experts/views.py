@@ -31,7 +31,7 @@ from experts.models import AvailabilityException, ConsentPurpose, ConsentText, E
 from experts.notify import notify_coordinators
 from registry.access import role_required
 from registry.http import AuthenticatedHttpRequest
-from registry.models import AuditEvent, Role
+from registry.models import AuditEvent, Role, current_language
 from registry.privacy import export_json as personal_data_json
 from registry.privacy import export_person
 
@@ -74,7 +74,11 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert = get_own_profile(request)
     form = ProfileForm(request.POST or None, instance=expert)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        expert = form.save(commit=False)
+        if "bio" in form.changed_data:
+            expert.bio_language = current_language() if expert.bio else ""
+        expert.save()
+        form.save_m2m()
         AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, "profile updated by the expert")
         messages.success(request, _("Your profile was saved."))
         return redirect("experts:profile")

@@ -188,3 +188,19 @@ def seed_accounts(units: dict[str, Unit]) -> None:
         "admin@demo.test", first_name="Admin", last_name="Demo", language="en", is_staff=True, is_superuser=True
     )
     with_totp(admin)
+
+
+def seed_accessibility_feedback() -> None:
+    """One message waiting for an answer, so the coordinator's overview shows the section at work."""
+    import datetime as dt
+
+    from registry.models import AccessibilityFeedback
+
+    AccessibilityFeedback.objects.get_or_create(
+        message="Ruudunlukija ei kerro, tallentuiko saatavuuteni. Voisiko viestin lukea ääneen?",
+        defaults={
+            "page": "/me/availability/",
+            "language": "fi",
+            "received_at": timezone.now() - dt.timedelta(days=3),
+        },
+    )

@@ -1,10 +1,12 @@
 """E-mail: rendered in the recipient's language, kept in the database, sent after commit by a
 background task, retried until it goes.
 
-Every message is three templates: `<prefix>_subject.txt`, `<prefix>_message.txt` and, optionally,
-`<prefix>_message.html`. Rendering happens in the request, and the result is an `OutgoingMessage`
-row written in the same transaction as the state change that caused it. Only after commit is a
-task enqueued, carrying nothing but the row's id.
+Every message is three templates: `<prefix>_subject.txt`, `<prefix>_message.txt` and
+`<prefix>_message.html`, which extends `email/base.html` (the subject as its <title>, the language
+as its `lang`). Every message has both parts: should a third-party message (allauth) come without
+its HTML template, `email/fallback_message.html` wraps its text. Rendering happens in the request,
+and the result is an `OutgoingMessage` row written in the same transaction as the state change
+that caused it. Only after commit is a task enqueued, carrying nothing but the row's id.
 
 "Never lost" means: a committed state change always has its message rows, and a row leaves the
 pending states only by being sent (or by the provider telling us the address is undeliverable).
@@ -48,10 +50,11 @@ def render_message(template_prefix: str, context: dict[str, Any], language: str 
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = " ".join(render_to_string(f"{template_prefix}_subject.txt", context).split())
         text = render_to_string(f"{template_prefix}_message.txt", context).strip() + "\n"
+        html_context = {**context, "email_subject": subject, "email_text": text}
         try:
-            html = render_to_string(f"{template_prefix}_message.html", context)
+            html = render_to_string(f"{template_prefix}_message.html", html_context)
         except TemplateDoesNotExist:
-            html = ""
+            html = render_to_string("email/fallback_message.html", html_context)
     return subject, text, html
 
 

@@ -1,14 +1,16 @@
-"""The shared core: users, places, organisations and units, memberships, staff roles, audit log."""
+"""The shared core: users, places, organisations and units, memberships, staff roles, audit log,
+accessibility feedback."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,21 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
     MANAGER = "manager", _("Manager")
     ADMIN = "admin", _("Administrator")
+
+
+def current_language() -> str:
+    """The language of the page being served, as one of settings.LANGUAGES."""
+    language = (get_language() or settings.LANGUAGE_CODE)[:2]
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def written_in_field(verbose_name: Any = None) -> models.CharField:
+    """The language a person wrote a text in, taken from the page they wrote it on; empty when
+    unknown (texts from before this was kept). Pages in another language mark the text up with
+    `lang` (WCAG 3.1.2) through the `lang_attr` template tag."""
+    return models.CharField(
+        verbose_name or _("written in"), max_length=8, choices=settings.LANGUAGES, blank=True, default=""
+    )
 
 
 class EmailUserManager(UserManager["User"]):
@@ -607,3 +624,71 @@ class ScheduledJobRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AccessibilityFeedbackQuerySet(models.QuerySet["AccessibilityFeedback"]):
+    def open(self) -> AccessibilityFeedbackQuerySet:
+        return self.filter(answered_at__isnull=True)
+
+
+class AccessibilityFeedback(models.Model):
+    """Feedback on the service's accessibility, sent with the form the accessibility statement
+    offers (Act 306/2019, section 15). The coordinators answer within ANSWER_DAYS; open feedback is
+    on their overview like other work until someone marks it answered."""
+
+    ANSWER_DAYS = 14
+
+    message = models.TextField(_("what did not work"), max_length=4000)
+    page = models.CharField(
+        _("page or part of the service"),
+        max_length=300,
+        blank=True,
+        help_text=_("For example the address of the page, or what you were doing."),
+    )
+    name = models.CharField(_("your name"), max_length=120, blank=True)
+    email = models.EmailField(_("your e-mail address"), blank=True, help_text=_("If you would like an answer."))
+    language = written_in_field()
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    answer_note = models.TextField(_("how it was answered"), max_length=2000, blank=True)
+
+    objects = AccessibilityFeedbackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+        verbose_name = _("accessibility feedback")
+        verbose_name_plural = _("accessibility feedback")
+
+    def __str__(self) -> str:
+        return f"{self.received_at:%Y-%m-%d} #{self.pk}"
+
+    @property
+    def answer_due(self) -> dt.date:
+        return timezone.localdate(self.received_at) + dt.timedelta(days=self.ANSWER_DAYS)
+
+    def is_overdue(self, today: dt.date | None = None) -> bool:
+        return self.answered_at is None and (today or timezone.localdate()) > self.answer_due
+
+    def mark_answered(self, by: User, note: str) -> None:
+        # Under a row lock: two coordinators answering at once record one answer, not two.
+        with transaction.atomic():
+            row = AccessibilityFeedback.objects.select_for_update().get(pk=self.pk)
+            if row.answered_at is not None:
+                raise AlreadyAnswered
+            row.answered_at = timezone.now()
+            row.answered_by = by
+            row.answer_note = note
+            row.save(update_fields=["answered_at", "answered_by", "answer_note"])
+        self.refresh_from_db()
+
+
+class AlreadyAnswered(Exception):
+    """The feedback was marked answered already (by someone else, or in another tab)."""

@@ -15,7 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import AuditEvent, OutgoingMessage, StaffRole, UnitMembership, User
+from registry.models import AccessibilityFeedback, AuditEvent, OutgoingMessage, StaffRole, UnitMembership, User
 from registry.privacy import Audience, Basis, Category, Field, ModelData, Retention, objects_of
 
 P, C, A = Audience.PERSON, Audience.COORDINATOR, Audience.ADMIN
@@ -127,6 +127,32 @@ PERSONAL_DATA = [
         },
         not_personal=("template", "attempts", "last_error", "next_attempt_at", "claimed_at", "esp_message_id"),
         rows_of=lambda user: OutgoingMessage.objects.filter(Q(user=user) | Q(to__iexact=user.email)),
+        erase=_delete,
+    ),
+    ModelData(
+        model="registry.AccessibilityFeedback",
+        key="accessibility_feedback",
+        title=_("Your feedback on accessibility"),
+        about=_("anyone who sends feedback on the service's accessibility"),
+        basis=(Basis.LEGAL_OBLIGATION,),
+        retention=Retention(
+            _("%(ACCESSIBILITY_FEEDBACK_RETENTION_DAYS)s days after it was answered."),
+            ("ACCESSIBILITY_FEEDBACK_RETENTION_DAYS",),
+        ),
+        enforced_by=("registry.retention.purge_accessibility_feedback",),
+        order=95,
+        fields={
+            "message": Field(Category.FREE_TEXT, (P, C, A)),
+            "page": Field(Category.FREE_TEXT, (P, C, A)),
+            "name": Field(Category.IDENTITY, (P, C, A)),
+            "email": Field(Category.CONTACT, (P, C, A)),
+            "received_at": Field(Category.LOG, (P, C, A)),
+            "answered_at": Field(Category.LOG, (P, C, A)),
+            "answered_by": Field(Category.IDENTITY, (C, A)),
+            "answer_note": Field(Category.FREE_TEXT, (C, A)),
+        },
+        not_personal=("language",),
+        rows_of=lambda user: AccessibilityFeedback.objects.filter(email__iexact=user.email),
         erase=_delete,
     ),
     ModelData(

@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django_tasks_db.models import DBTaskResult
 
-from registry.models import AuditEvent, User
+from registry.models import AccessibilityFeedback, AuditEvent, User
 from registry.privacy import erase_person, referenced_files
 
 # Folders under MEDIA_ROOT that hold uploads (photos, attachments, receipts); nothing else is there.
@@ -87,3 +87,9 @@ def sweep_orphan_files(now: dt.datetime) -> int:
                 default_storage.delete(name)
                 removed += 1
     return removed
+
+
+def purge_accessibility_feedback(now: dt.datetime) -> int:
+    """Answered feedback on accessibility, ACCESSIBILITY_FEEDBACK_RETENTION_DAYS after the answer."""
+    cutoff = now - dt.timedelta(days=settings.ACCESSIBILITY_FEEDBACK_RETENTION_DAYS)
+    return AccessibilityFeedback.objects.filter(answered_at__lt=cutoff).delete()[0]

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Form widgets render through TEMPLATES, so templates/django/forms/ can mark required fields.
+    "django.forms",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -79,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "registry.middleware.UserLanguageMiddleware",
+    "registry.sessions.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -103,10 +106,13 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "registry.context_processors.site",
                 "engagements.context_processors.notifications",
+                "registry.sessions.session_context",
             ],
         },
     },
 ]
+
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -179,6 +185,9 @@ ACCOUNT_RATE_LIMITS = {
         "RATE_LIMIT_EXPERT_APPLICATION", "5/h/ip", help='Rate limit of the public "become an expert" form.'
     ),
     "unit_join": env_str("RATE_LIMIT_UNIT_JOIN", "5/h/ip", help='Rate limit of the public "request an expert" form.'),
+    "accessibility_feedback": env_str(
+        "RATE_LIMIT_ACCESSIBILITY_FEEDBACK", "5/h/ip", help="Rate limit of the public accessibility feedback form."
+    ),
 }
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -307,7 +316,17 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12, help="Seconds a sign-in lasts.")
+# A signed-in session ends after this long without a request (an idle timeout, WCAG 2.2.1); every
+# page shows when, "Continue" extends it, and with JavaScript a warning appears this long before.
+SESSION_IDLE_SECONDS = env_int(
+    "SESSION_IDLE_SECONDS",
+    60 * 60,
+    help="Seconds without activity after which a sign-in ends (every page moves it on).",
+)
+SESSION_WARNING_SECONDS = env_int(
+    "SESSION_WARNING_SECONDS", 5 * 60, help="Seconds before that end that the page warns (with JavaScript)."
+)
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
 SESSION_COOKIE_SECURE = env_bool(
     "SECURE_COOKIES", not DEBUG, doc_default="1 when DEBUG=0", help="Cookies only over HTTPS."
 )
@@ -398,6 +417,9 @@ INACTIVE_ACCOUNT_RETENTION_DAYS = env_int(
 NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 180, help="Days in-app notifications are kept.")
 CALENDAR_FEED_UNUSED_DAYS = env_int(
     "CALENDAR_FEED_UNUSED_DAYS", 90, help="Days unused after which a private calendar address stops working."
+)
+ACCESSIBILITY_FEEDBACK_RETENTION_DAYS = env_int(
+    "ACCESSIBILITY_FEEDBACK_RETENTION_DAYS", 730, help="Days answered accessibility feedback is kept."
 )
 AUDIT_LOG_RETENTION_DAYS = env_int("AUDIT_LOG_RETENTION_DAYS", 5 * 365, help="Days audit-log events are kept.")
 UNIT_CONTACT_GRACE_DAYS = env_int(

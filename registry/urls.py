@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from registry import health, views
+from registry import accessibility, health, sessions, views
 
 # The admin signs in through allauth too, so MFA and rate limits apply to it.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
@@ -13,7 +13,15 @@ urlpatterns = [
     path("", views.front, name="front"),
     path("become-an-expert/", views.become_expert, name="become-expert"),
     path("request-an-expert/", views.request_expert, name="request-expert"),
-    path("accessibility/", views.accessibility, name="accessibility"),
+    path("accessibility/", accessibility.statement, name="accessibility"),
+    path("accessibility/feedback/", accessibility.feedback, name="accessibility-feedback"),
+    path("accessibility/feedback/thanks/", accessibility.feedback_thanks, name="accessibility-feedback-thanks"),
+    path("coordinator/accessibility-feedback/", accessibility.feedback_list, name="accessibility-feedback-list"),
+    path(
+        "coordinator/accessibility-feedback/<int:pk>/",
+        accessibility.feedback_detail,
+        name="accessibility-feedback-detail",
+    ),
     path("privacy/", views.privacy, name="privacy"),
     path("healthz/", health.healthz, name="healthz"),
     # The e-mail provider's delivery reports (bounces, complaints, deliveries), through anymail.
@@ -21,6 +29,7 @@ urlpatterns = [
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("home/", views.home, name="home"),
     path("home/role/", views.switch_role, name="switch-role"),
+    path("session/continue/", sessions.continue_session, name="continue-session"),
     path("", include("experts.urls")),
     path("", include("engagements.urls")),
     path("accounts/", include("allauth.urls")),

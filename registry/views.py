@@ -48,11 +48,6 @@ def request_expert(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "registry/accessibility.html")
-
-
-@require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
     """The privacy notice. Its figures and lists come from the settings and the inventory of
     personal data, so they say what the code does (tests/test_privacy_notice.py ties each claim)."""

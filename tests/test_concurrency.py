@@ -286,3 +286,36 @@ def test_two_workers_delivering_the_same_message_send_it_once(racer: Racer) -> N
     report("two workers, one message", outcomes, sent=len(mail.outbox))
     assert outcomes == {("nothing to do", "sent"): RACES}
     assert sorted(m.subject for m in mail.outbox) == sorted(f"S{i}" for i in range(RACES))
+
+
+# Answering accessibility feedback -----------------------------------------------------------------
+
+
+def test_two_coordinators_answering_the_same_feedback_record_one_answer(coordinator: Any, region: Any) -> None:
+    from registry.models import AccessibilityFeedback, AlreadyAnswered, StaffRole
+    from tests.conftest import make_user, with_totp
+
+    other = with_totp(make_user("second-coordinator@example.test"))
+    StaffRole.objects.create(user=other, role=StaffRole.Kind.COORDINATOR, region=region)
+    item = AccessibilityFeedback.objects.create(message="Kontrasti on heikko.", language="fi")
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def answer(user: Any, note: str) -> None:
+        barrier.wait()
+        try:
+            AccessibilityFeedback.objects.get(pk=item.pk).mark_answered(user, note)
+            outcomes.append("answered")
+        except AlreadyAnswered:
+            outcomes.append("already")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=answer, args=args) for args in ((coordinator, "A"), (other, "B"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already", "answered"]
+    item.refresh_from_db()
+    assert item.answer_note in {"A", "B"} and item.answered_by in {coordinator, other}

@@ -31,6 +31,11 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "become-expert": ({}, "200 200 200 200 200 200 200 200"),
     "request-expert": ({}, "200 200 200 200 200 200 200 200"),
     "accessibility": ({}, "200 200 200 200 200 200 200 200"),
+    "accessibility-feedback": ({}, "200 200 200 200 200 200 200 200"),
+    "accessibility-feedback-thanks": ({}, "200 200 200 200 200 200 200 200"),
+    "accessibility-feedback-list": ({}, "login 403 403 403 403 200 403 403"),
+    "accessibility-feedback-detail": ({"pk": 999999}, "login 403 403 403 403 404 403 403"),
+    "continue-session": ({}, "405 405 405 405 405 405 405 405"),  # POST only
     "privacy": ({}, "200 200 200 200 200 200 200 200"),
     # 503: no scheduler has run in this empty database; the healthy case is in test_health.py.
     "healthz": ({}, "503 503 503 503 503 503 503 503"),

@@ -1,8 +1,11 @@
 """Browser tests: a real Chromium driven through Playwright against pytest-django's live server.
 
 Every page a browser test opens goes through `visit()` (or `sign_in()`, which uses it), so each one
-is checked with axe-core (WCAG 2.0/2.1 A and AA), for horizontal scrolling at 360 px and for exactly
-one <h1>. Only the Django admin, which is third-party, is exempt (`audit=False`).
+is checked with axe-core (WCAG 2.0/2.1 A and AA); for sideways scrolling at 360 px and at 320 px
+(WCAG 1.4.10); for exactly one <h1>, no skipped heading levels and unique ids; and for links, buttons
+and disclosures that share a name but lead to different places (WCAG 2.4.4). Only the Django admin,
+which is third-party, is exempt (`audit=False`). test_reflow_sweep.py (slow) adds 200 % and 400 %
+zoom on every page of every role.
 
 Without Chromium or Playwright the whole directory is skipped with one reason; set
 REQUIRE_BROWSER=1 (as CI does) to turn that into a failure.
@@ -157,13 +160,162 @@ def assert_accessible(page: Page) -> None:
     pytest.fail("\n".join(lines), pytrace=False)
 
 
+# The narrowest screen WCAG 1.4.10 (reflow) asks content to fit without sideways scrolling.
+REFLOW_WIDTH = 320
+
+# Layout and structure checks run in the page. Each returns a list of problems (empty = fine).
+_SIDEWAYS_JS = """
+() => {
+  const problems = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth) {
+    problems.push(`the page is ${root.scrollWidth}px wide in a ${root.clientWidth}px window`);
+  }
+  // A box that scrolls sideways inside the page hides content just as well (the availability grid
+  // did). Only data tables may scroll inside their own region (WCAG 1.4.10 exempts them); such a
+  // region is marked data-scroll="table".
+  for (const element of document.querySelectorAll('body *')) {
+    if (element.scrollWidth <= element.clientWidth + 1) continue;
+    const overflow = getComputedStyle(element).overflowX;
+    if (overflow !== 'auto' && overflow !== 'scroll') continue;
+    if (element.dataset.scroll === 'table') continue;
+    const name = element.tagName.toLowerCase() + (element.id ? '#' + element.id : '') +
+      [...element.classList].map(c => '.' + c).join('');
+    problems.push(`${name} scrolls sideways: ${element.scrollWidth}px content in ${element.clientWidth}px`);
+  }
+  return problems;
+}
+"""
+
+_STRUCTURE_JS = """
+() => {
+  const problems = [];
+  const seen = new Map();
+  for (const element of document.querySelectorAll('[id]')) {
+    seen.set(element.id, (seen.get(element.id) || 0) + 1);
+  }
+  for (const [id, count] of seen) {
+    if (count > 1) problems.push(`id "${id}" is used ${count} times`);
+  }
+  const rendered = element => element.getClientRects().length > 0 && !element.closest('[aria-hidden="true"]');
+  let previous = 0;
+  for (const heading of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+    if (!rendered(heading)) continue;
+    const level = Number(heading.tagName[1]);
+    if (level > previous + 1) {
+      problems.push(`heading level skipped: <h${level}> "${heading.textContent.trim()}" after <h${previous}>`);
+    }
+    previous = level;
+  }
+  return problems;
+}
+"""
+
+# A link's accessible name, close enough to the spec for our markup: aria-labelledby, aria-label,
+# then the text of what is rendered (visually hidden text counts, display:none and aria-hidden not).
+_LINK_NAMES_JS = """
+() => {
+  const textOf = node => {
+    if (node.nodeType === Node.TEXT_NODE) return node.textContent;
+    if (node.nodeType !== Node.ELEMENT_NODE) return '';
+    if (node.getAttribute('aria-hidden') === 'true') return '';
+    const style = getComputedStyle(node);
+    if (style.display === 'none' || style.visibility === 'hidden') return '';
+    if (node.hasAttribute('aria-label')) return ' ' + node.getAttribute('aria-label') + ' ';
+    if (node.tagName === 'IMG') return ' ' + (node.getAttribute('alt') || '') + ' ';
+    const inner = [...node.childNodes].map(textOf).join('');
+    return style.display === 'inline' ? inner : ' ' + inner + ' ';
+  };
+  const nameOf = link => {
+    const labelledby = link.getAttribute('aria-labelledby');
+    if (labelledby) {
+      return labelledby.split(/\\s+/).map(id => document.getElementById(id)).filter(Boolean).map(textOf).join(' ');
+    }
+    if (link.hasAttribute('aria-label')) return link.getAttribute('aria-label');
+    return textOf(link) || link.title || '';
+  };
+  // Where each control leads: a link's address, a submit button's form action (and its own
+  // name=value), and for a <summary> the disclosure itself (so two summaries never share a name).
+  const placeOf = (control, index) => {
+    if (control.tagName === 'A') return control.href;
+    if (control.tagName === 'SUMMARY') return `disclosure ${index}`;
+    const action = control.getAttribute('formaction') || (control.form && control.form.getAttribute('action')) || '';
+    return `${action} ${control.name ? control.name + '=' + control.value : ''}`;
+  };
+  const kinds = {A: 'links', SUMMARY: 'disclosures', BUTTON: 'buttons', INPUT: 'buttons'};
+  const places = new Map();
+  const selector = 'a[href], summary, form button:not([type=button]), form input[type=submit]';
+  const controls = document.querySelectorAll(selector);
+  controls.forEach((control, index) => {
+    if (!control.getClientRects().length || control.closest('[aria-hidden="true"]')) return;
+    const text = control.tagName === 'INPUT' ? control.value : nameOf(control);
+    const name = text.replace(/\\s+/g, ' ').trim().toLocaleLowerCase();
+    const key = `${kinds[control.tagName]} named "${name}"`;
+    if (!places.has(key)) places.set(key, new Set());
+    places.get(key).add(placeOf(control, index));
+  });
+  const problems = [];
+  for (const [key, targets] of places) {
+    if (targets.size > 1) problems.push(`${key} lead to ${targets.size} places: ${[...targets].join(', ')}`);
+  }
+  return problems;
+}
+"""
+
+
+def sideways_scrolling(page: Page) -> list[str]:
+    """What scrolls sideways on the page as it is laid out now (empty when nothing does)."""
+    return page.evaluate(_SIDEWAYS_JS)
+
+
+def reflow_problems(page: Page, width: int) -> list[str]:
+    """Sideways scrolling with the window `width` CSS pixels wide (the height is kept)."""
+    viewport = page.viewport_size or MOBILE_VIEWPORT
+    if viewport["width"] != width:
+        page.set_viewport_size({"width": width, "height": viewport["height"]})
+    try:
+        problems = sideways_scrolling(page)
+    finally:
+        if viewport["width"] != width:
+            page.set_viewport_size(viewport)
+    return [f"{page.url} at {width}px: {problem}" for problem in problems]
+
+
+def zoom_problems(page: Page, zoom: float, *, width: int = 1280, height: int = 800) -> list[str]:
+    """Sideways scrolling with the page zoomed to `zoom` (2 = 200 %) in a desktop-sized window, as
+    when someone enlarges everything with CSS zoom (WCAG 1.4.4 and 1.4.10). Unlike browser zoom,
+    CSS zoom keeps the desktop media queries, so the wide layout itself must also reflow."""
+    viewport = page.viewport_size or MOBILE_VIEWPORT
+    page.set_viewport_size({"width": width, "height": height})
+    page.evaluate("zoom => { document.documentElement.style.zoom = String(zoom); }", zoom)
+    try:
+        problems = sideways_scrolling(page)
+    finally:
+        page.evaluate("() => { document.documentElement.style.zoom = ''; }")
+        page.set_viewport_size(viewport)
+    return [f"{page.url} at {round(zoom * 100)}% zoom in {width}px: {problem}" for problem in problems]
+
+
+def structure_problems(page: Page) -> list[str]:
+    """Duplicate ids, skipped heading levels, and controls with one name but different targets
+    (WCAG 4.1.1 as axe no longer checks it, 1.3.1 and 2.4.4)."""
+    return [f"{page.url}: {problem}" for problem in page.evaluate(_STRUCTURE_JS) + page.evaluate(_LINK_NAMES_JS)]
+
+
+def _fail_on(problems: list[str]) -> None:
+    assert not problems, "\n".join(problems)
+
+
 def check_page(page: Page) -> None:
-    """The checks every page of ours must pass: axe, no sideways scrolling at 360 px, one <h1>.
+    """The checks every page of ours must pass: axe; no sideways scrolling at the current width
+    (360 px) nor at 320 px; exactly one <h1>, no skipped heading levels, unique ids; links with the
+    same name lead to the same place.
 
     With JavaScript disabled Playwright cannot evaluate anything in the page (it waits forever),
     so such a page is checked as a copy: the same URL opened in a JavaScript-enabled context with
-    the same cookies and viewport. Our pages have no scripts of their own, so the server renders
-    the same HTML; every page we reach after a form post is a redirect target, so a GET gives it.
+    the same cookies and viewport. Our script only moves focus and warns before the session ends,
+    so the server renders the same HTML; every page we reach after a form post is a redirect
+    target, so a GET gives it.
     """
     if page.context in _SCRIPTLESS_CONTEXTS:
         browser = page.context.browser
@@ -182,10 +334,11 @@ def check_page(page: Page) -> None:
         "[...document.styleSheets].some(sheet => (sheet.href || '').endsWith('/css/site.css') && sheet.cssRules.length)"
     ), f"{page.url} did not load site.css"
     assert_accessible(page)
-    scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert scroll_width <= inner_width, f"{page.url} scrolls sideways: {scroll_width}px content in {inner_width}px"
+    viewport = page.viewport_size or MOBILE_VIEWPORT
+    _fail_on(reflow_problems(page, viewport["width"]) + reflow_problems(page, REFLOW_WIDTH))
     headings = page.locator("h1").count()
     assert headings == 1, f"{page.url} has {headings} <h1> elements, expected exactly one"
+    _fail_on(structure_problems(page))
 
 
 def assert_ok(response: Response | None, url: str) -> None:

@@ -151,7 +151,9 @@ def test_expert_journey_on_a_phone(
     assert navigation.value is not None and navigation.value.status == 400
     check_page(tab)
     assert translated(language, "Please tick the box to confirm.") in tab.locator("main form").inner_text()
-    assert tab.locator("main .message.error[role=alert]").count() == 1
+    # The error summary has the focus and links to the box.
+    assert tab.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert tab.locator("main .error-summary a[href='#id_confirm']").count() == 1
     assert confirm.get_attribute("aria-invalid") == "true"
     assert consent_status(expert, "registry") == "current"
     confirm.check()

@@ -34,6 +34,7 @@ class Command(BaseCommand):
             "accounts": registry_retention.erase_inactive_accounts(now, busy=engagements_retention.busy_unit_members()),
             "audit events": registry_retention.purge_audit_log(now),
             "admin log entries": registry_retention.purge_admin_log(now),
+            "accessibility feedback": registry_retention.purge_accessibility_feedback(now),
             "sessions": registry_retention.purge_sessions(now),
             "task results": registry_retention.purge_task_results(now),
             # Last: rows removed above may leave files behind.

@@ -32,6 +32,7 @@ class Command(BaseCommand):
             regions = registry_demo.seed_places()
             units = registry_demo.seed_organisations(regions)
             registry_demo.seed_accounts(units)
+            registry_demo.seed_accessibility_feedback()
             experts_demo.seed_expert_accounts(regions)
             experts_demo.seed_demo_experts(regions, units)
             experts_demo.seed_applications(regions)
