@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from engagements import answerlinks
 from registry.mail import send_templated_mail
 from registry.models import Role, StaffRole, User
 
@@ -100,7 +101,9 @@ def notify(
     assignment: Assignment | None = None,
     email: bool = True,
     extra: dict[str, Any] | None = None,
+    email_url: str = "",
 ) -> None:
+    """`email_url` replaces the e-mail's link into the service (the in-app list keeps `url_name`)."""
     path = reverse(url_name, args=[url_arg] if url_arg is not None else [])
     for user in users:
         Notification.objects.create(user=user, kind=kind, request=request, assignment=assignment, url=path)
@@ -117,7 +120,7 @@ def notify(
                 "kind": kind,
                 "request": request,
                 "assignment": assignment,
-                "url": f"{settings.SITE_URL}{path}",
+                "url": email_url or f"{settings.SITE_URL}{path}",
                 "site_url": settings.SITE_URL,
                 **(extra or {}),
             },
@@ -141,7 +144,7 @@ def _tell_unit(kind: str, request: Request) -> None:
     notify([request.created_by], kind, request, url_name="engagements:unit-request", url_arg=request.pk)
 
 
-def _tell_expert(kind: str, assignment: Assignment) -> None:
+def _tell_expert(kind: str, assignment: Assignment, *, email_url: str = "") -> None:
     notify(
         [assignment.expert.user],
         kind,
@@ -149,7 +152,16 @@ def _tell_expert(kind: str, assignment: Assignment) -> None:
         url_name="engagements:offer",
         url_arg=assignment.pk,
         assignment=assignment,
+        email_url=email_url,
     )
+
+
+def _answer_link(assignment: Assignment) -> str:
+    """An offer e-mail opens the offer with its signed, single-use link: one tap on a phone, no
+    password (engagements/answerlinks.py)."""
+    if not assignment.answer_nonce:
+        return ""
+    return answerlinks.answer_url(assignment.pk, assignment.answer_nonce)
 
 
 def request_submitted(request: Request) -> None:
@@ -174,7 +186,7 @@ def request_cancelled(request: Request, by: User, affected: list[Assignment]) ->
 
 
 def offer_made(assignment: Assignment) -> None:
-    _tell_expert("offer_made", assignment)
+    _tell_expert("offer_made", assignment, email_url=_answer_link(assignment))
 
 
 def offer_answered(assignment: Assignment) -> None:
@@ -199,7 +211,7 @@ def assignment_cancelled(assignment: Assignment, by: User, was_confirmed: bool) 
 
 
 def offer_reminder(assignment: Assignment) -> None:
-    _tell_expert("offer_reminder", assignment)
+    _tell_expert("offer_reminder", assignment, email_url=_answer_link(assignment))
 
 
 def event_reminder(assignment: Assignment) -> None:

@@ -33,6 +33,10 @@ urlpatterns = [
     path("me/offers/<int:pk>/accept/", views.offer_accept, name="offer-accept"),
     path("me/offers/<int:pk>/decline/", views.offer_decline, name="offer-decline"),
     path("me/offers/<int:pk>/cancel/", views.expert_cancel, name="expert-cancel"),
+    # The offer e-mail's signed, single-use link (no sign-in; this one offer only)
+    path("offer/<str:token>/", views.offer_link, name="offer-link"),
+    path("offer/<str:token>/accept/", views.offer_link_accept, name="offer-link-accept"),
+    path("offer/<str:token>/decline/", views.offer_link_decline, name="offer-link-decline"),
     # After the engagement: units and experts
     path("unit/requests/<int:pk>/feedback/", aftercare.unit_feedback, name="unit-feedback"),
     path("unit/requests/<int:pk>/impact/", aftercare.impact_note, name="impact"),

@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordKeyForm
 from django import forms
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Role
@@ -15,3 +19,34 @@ class RoleSwitchForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only the roles this user really has are valid choices.
         self.fields["role"].choices = [(role.value, role.label) for role in roles]
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login, where "remember me" on one's own phone keeps an expert or a unit member
+    signed in for REMEMBER_ME_DAYS, so that the next offer is one tap away. Staff, who sign in with
+    a second factor and see many people's data, keep the normal session length."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "remember" in self.fields:
+            self.fields["remember"].label = _("Keep me signed in on this device")
+            self.fields["remember"].help_text = _(
+                "Only on your own phone or computer. You stay signed in for %(days)s days."
+            ) % {"days": settings.REMEMBER_ME_DAYS}
+
+    def login(self, request: HttpRequest, redirect_url: str | None = None) -> HttpResponse:
+        response = super().login(request, redirect_url)
+        user = getattr(self, "user", None)
+        if self.cleaned_data.get("remember") and user is not None and not user.requires_mfa():
+            request.session.set_expiry(settings.REMEMBER_ME_DAYS * 24 * 60 * 60)
+        return response
+
+
+class SetPasswordForm(ResetPasswordKeyForm):
+    """Setting a password from an invitation or reset link: one field is enough (the person can
+    always use the link again or reset the password), and the page needs one interaction less."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["password2"]
+        self.fields["password1"].label = _("Choose a password")
