@@ -18,11 +18,13 @@ from engagements.models import (
     ExpenseClaim,
     ExpertFeedback,
     ImpactNote,
+    ProgrammeTheme,
     Request,
     RequestType,
     UnitFeedback,
 )
 from experts.models import Language, Theme
+from registry.forms import without_blank_radio
 from registry.models import Municipality, Organisation, Unit
 
 
@@ -138,6 +140,17 @@ class RequestForm(forms.ModelForm):
         if data.get("format") in (Request.Format.IN_PERSON, Request.Format.HYBRID) and not data.get("place"):
             self.add_error("place", _("Tell us where the engagement takes place."))
         return data
+
+
+class ProgrammeThemeForm(forms.ModelForm):
+    class Meta:
+        model = Request
+        fields = ["programme_theme"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["programme_theme"].choices = [("", _("Not classified")), *ProgrammeTheme.choices]
+        self.fields["programme_theme"].help_text = _("The programme reports participants by these themes.")
 
 
 class ReasonForm(forms.Form):
@@ -359,6 +372,10 @@ class UnitFeedbackForm(forms.ModelForm):
         }
         help_texts = {"participants": _("How many people took part? The number goes into the statistics.")}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        without_blank_radio(self)
+
     def clean_participants(self) -> int:
         value = self.cleaned_data["participants"]
         if value < 1 or value > 100_000:
@@ -381,6 +398,10 @@ class ExpertFeedbackForm(forms.ModelForm):
             "free_text": _("Only the coordinators read your feedback. The unit never sees it."),
             "wants_debrief": _("The coordinator will contact you to talk it through."),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        without_blank_radio(self)
 
 
 class ImpactNoteForm(forms.ModelForm):
@@ -431,6 +452,7 @@ class ExpenseClaimForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.km_rate = km_rate
         self.fields["amount"].required = False
+        without_blank_radio(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from engagements import answerlinks
+from engagements import answerlinks, ics
 from registry.mail import send_templated_mail
 from registry.models import Role, StaffRole, User
 
@@ -102,6 +102,7 @@ def notify(
     email: bool = True,
     extra: dict[str, Any] | None = None,
     email_url: str = "",
+    attachments: list[tuple[str, str, str]] | None = None,
 ) -> None:
     """`email_url` replaces the e-mail's link into the service (the in-app list keeps `url_name`)."""
     path = reverse(url_name, args=[url_arg] if url_arg is not None else [])
@@ -126,6 +127,7 @@ def notify(
             },
             language=language,
             urgent=is_urgent(request),
+            attachments=attachments,
         )
 
 
@@ -194,11 +196,32 @@ def offer_answered(assignment: Assignment) -> None:
     _tell_coordinators(kind, assignment.request, assignment)
 
 
+def _calendar_file(uid: str, request: Request) -> list[tuple[str, str, str]]:
+    """The engagement as an .ics attachment, beside the link into the service."""
+    body = ics.event_file(uid, request)
+    return [("engagement.ics", body, "text/calendar")] if body else []
+
+
 def assignment_confirmed(assignment: Assignment) -> None:
-    _tell_expert("assignment_confirmed", assignment)
     request = assignment.request
+    notify(
+        [assignment.expert.user],
+        "assignment_confirmed",
+        request,
+        url_name="engagements:offer",
+        url_arg=assignment.pk,
+        assignment=assignment,
+        attachments=_calendar_file(f"assignment-{assignment.pk}", request),
+    )
     if request.status == request.Status.CONFIRMED:
-        _tell_unit("request_confirmed", request)
+        notify(
+            [request.created_by],
+            "request_confirmed",
+            request,
+            url_name="engagements:unit-request",
+            url_arg=request.pk,
+            attachments=_calendar_file(f"request-{request.pk}", request),
+        )
 
 
 def assignment_cancelled(assignment: Assignment, by: User, was_confirmed: bool) -> None:

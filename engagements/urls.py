@@ -66,6 +66,7 @@ urlpatterns = [
     path("coordinator/requests/<int:pk>/decline/", coordination.decline_request, name="decline"),
     path("coordinator/requests/<int:pk>/cancel/", coordination.coordinator_cancel_request, name="coordinator-cancel"),
     path("coordinator/requests/<int:pk>/offers/", coordination.make_offers, name="make-offers"),
+    path("coordinator/requests/<int:pk>/programme-theme/", coordination.programme_theme, name="programme-theme"),
     path("coordinator/assignments/<int:pk>/confirm/", coordination.confirm_assignment, name="confirm"),
     path("coordinator/assignments/<int:pk>/cancel/", coordination.cancel_assignment, name="cancel-assignment"),
     path("coordinator/invite/", coordination.invite_member, name="invite-member"),

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from experts.models import Application, ConsentRecord, ExpertProfile
+from experts.models import Application, ConsentPurpose, ConsentRecord, ExpertProfile
 from registry.models import AuditEvent, User
 
 M2M_FIELDS = [
@@ -93,6 +93,50 @@ SECTION_LABELS = {
     "audit_log": _("Who has handled your data"),
 }
 
+# Keys of the export that are not model fields, and fields whose name alone would show in English.
+KEY_LABELS = {
+    "purpose": _("purpose"),
+    "decision": _("decision"),
+    "given_by": _("given by"),
+    "text_version": _("version of the text"),
+    "text": _("text you agreed to"),
+    "from": _("from"),
+    "until": _("until"),
+    "note": _("note"),
+    "detail": _("what was done"),
+    "weekly_availability": _("weekly availability"),
+}
+
+# The audit log's details are stored in English (they are for the log); the page says them in the
+# reader's language. A detail not listed here is shown as it is.
+AUDIT_DETAILS = {
+    "readable export by the expert": _("you read your data on a page"),
+    "JSON export by the expert": _("you downloaded your data as a file"),
+    "profile updated by the expert": _("you updated your profile"),
+    "photo uploaded": _("photo added"),
+    "photo removed": _("photo removed"),
+    "requested by the expert": _("you asked for your data to be erased"),
+    "personal data erased": _("personal data erased"),
+    "accepted": _("application accepted"),
+    "rejected": _("application declined"),
+    "guardian consent recorded": _("guardian's consent recorded"),
+    "trainings updated": _("trainings updated"),
+    "coordinator notes updated": _("coordinator's notes updated"),
+    "conflicts of interest updated": _("units and municipalities never to be sent to updated"),
+}
+
+
+def audit_detail(detail: str) -> str:
+    """An audit detail in the reader's language ("status active", "photo given" included)."""
+    if detail in AUDIT_DETAILS:
+        return str(AUDIT_DETAILS[detail])
+    name, _space, rest = detail.partition(" ")
+    if name == "status" and rest in ExpertProfile.Status.values:
+        return str(_("status changed to: %(status)s") % {"status": ExpertProfile.Status(rest).label})
+    if rest in ("given", "withdrawn") and name in ConsentPurpose.values:
+        return f"{ConsentPurpose(name).label}: {ConsentRecord.Action(rest).label}"
+    return detail
+
 
 def _text(value: Any) -> str:
     if value is None or value == "" or value == []:
@@ -108,13 +152,46 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _field(model: type[models.Model] | None, key: str) -> models.Field | None:
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return None
+    return field if isinstance(field, models.Field) else None
+
+
 def _label(model: type[models.Model] | None, key: str) -> str:
-    if model is not None:
-        try:
-            return str(model._meta.get_field(key).verbose_name)
-        except FieldDoesNotExist:
-            pass
+    if key in KEY_LABELS:
+        return str(KEY_LABELS[key])
+    field = _field(model, key)
+    if field is not None:
+        return str(field.verbose_name)
     return key.replace("_", " ")
+
+
+# The export keeps codes (they are what is stored); the page shows what they mean.
+VALUE_CHOICES: dict[str, dict[str, Any]] = {
+    "purpose": dict(ConsentPurpose.choices),
+    "decision": dict(ConsentRecord.Action.choices),
+    "given_by": dict(ConsentRecord.By.choices),
+    "action": dict(AuditEvent.Action.choices),
+}
+
+
+def _shown(model: type[models.Model] | None, key: str, value: Any) -> str:
+    if key == "detail" and isinstance(value, str):
+        return audit_detail(value) if value else "–"
+    if key == "weekly_availability":
+        return str(_("%(count)s times a week") % {"count": bin(value or 0).count("1")})
+    choices = VALUE_CHOICES.get(key)
+    if choices is None:
+        field = _field(model, key)
+        choices = dict(field.flatchoices) if field is not None and field.choices else None
+    if choices is not None and not isinstance(value, list) and value in choices:
+        return str(choices[value])
+    return _text(value)
 
 
 def readable_export(data: dict[str, Any]) -> list[tuple[str, list[list[tuple[str, str]]]]]:
@@ -131,6 +208,6 @@ def readable_export(data: dict[str, Any]) -> list[tuple[str, list[list[tuple[str
     for key, value in data.items():
         model = models_by_section.get(key)
         records = value if isinstance(value, list) else ([value] if value else [])
-        rows = [[(_label(model, k), _text(v)) for k, v in record.items()] for record in records]
+        rows = [[(_label(model, k), _shown(model, k, v)) for k, v in record.items()] for record in records]
         sections.append((str(SECTION_LABELS.get(key, key)), rows))
     return sections

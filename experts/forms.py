@@ -21,6 +21,7 @@ from experts.models import (
     availability_bit,
 )
 from experts.photos import reencode_photo
+from registry.forms import without_blank_radio
 from registry.models import Region
 
 
@@ -73,6 +74,7 @@ class ApplicationForm(forms.ModelForm):
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         self.fields["birth_year"].widget.attrs.update({"inputmode": "numeric"})
+        without_blank_radio(self)
 
     def clean_website(self) -> str:
         if self.cleaned_data.get("website"):
@@ -143,6 +145,7 @@ class ProfileForm(forms.ModelForm):
         self.fields["home_region"].queryset = Region.objects.all()
         self.fields["avoid_topics"].help_text = _("The coordinator will not offer you engagements on these topics.")
         self.fields["birth_year"].widget.attrs.update({"inputmode": "numeric"})
+        without_blank_radio(self)
 
     def clean_birth_year(self) -> int | None:
         return _validate_birth_year(self.cleaned_data.get("birth_year"), required=False)

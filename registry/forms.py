@@ -50,3 +50,12 @@ class SetPasswordForm(ResetPasswordKeyForm):
         super().__init__(*args, **kwargs)
         del self.fields["password2"]
         self.fields["password1"].label = _("Choose a password")
+
+
+def without_blank_radio(form: forms.BaseForm) -> None:
+    """A model field with choices and no default gets Django's "---------" choice, which a radio
+    list shows (and checks) as if it were an answer. A radio list needs no blank: nothing is
+    checked until the person chooses, and a required field says so."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.RadioSelect) and isinstance(field, forms.ChoiceField):
+            field.choices = [choice for choice in field.choices if choice[0] not in ("", None)]

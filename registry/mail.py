@@ -56,15 +56,19 @@ def send_templated_mail(
     language: str | None = None,
     urgent: bool = False,
     now: dt.datetime | None = None,
+    attachments: list[tuple[str, str, str]] | None = None,
 ) -> None:
     """Render now, deliver once the surrounding transaction has committed (after the quiet hours
-    unless urgent)."""
+    unless urgent). `attachments` are (file name, text content, MIME type), e.g. an .ics file."""
     subject, text, html = render_message(template_prefix, context, language)
     run_after = None if urgent else quiet_hours_end(now or timezone.now())
     task = deliver_email
     if run_after is not None and default_task_backend.supports_defer:
         task = deliver_email.using(run_after=run_after)
-    transaction.on_commit(lambda: task.enqueue(recipients=recipients, subject=subject, text=text, html=html, attempt=1))
+    files = [list(attachment) for attachment in attachments or []]
+    transaction.on_commit(
+        lambda: task.enqueue(recipients=recipients, subject=subject, text=text, html=html, attempt=1, attachments=files)
+    )
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -73,10 +77,14 @@ def retry_delay(attempt: int) -> timedelta:
 
 
 @task(queue_name="email")
-def deliver_email(recipients: list[str], subject: str, text: str, html: str, attempt: int) -> str:
+def deliver_email(
+    recipients: list[str], subject: str, text: str, html: str, attempt: int, attachments: list[list[str]] | None = None
+) -> str:
     message = EmailMultiAlternatives(subject=subject, body=text, to=recipients)
     if html:
         message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments or []:
+        message.attach(filename, content, mimetype)
     try:
         message.send()
     except Exception as exc:  # any provider or network failure: try again later, never drop
@@ -88,6 +96,8 @@ def deliver_email(recipients: list[str], subject: str, text: str, html: str, att
         retry = deliver_email
         if default_task_backend.supports_defer:
             retry = deliver_email.using(run_after=timezone.now() + retry_delay(attempt))
-        retry.enqueue(recipients=recipients, subject=subject, text=text, html=html, attempt=attempt + 1)
+        retry.enqueue(
+            recipients=recipients, subject=subject, text=text, html=html, attempt=attempt + 1, attachments=attachments
+        )
         return "retrying"
     return "sent"

@@ -91,6 +91,10 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "engagements:offer-accept": ({"pk": 999999}, "login 405 405 403 403 403 403 403"),
     "engagements:offer-decline": ({"pk": 999999}, "login 405 405 403 403 403 403 403"),
     "engagements:expert-cancel": ({"pk": 999999}, "login 405 405 403 403 403 403 403"),
+    # The offer e-mail's signed link: public, but a forged token names nothing (see test_offer_links.py)
+    "engagements:offer-link": ({"token": "forged"}, "404 404 404 404 404 404 404 404"),
+    "engagements:offer-link-accept": ({"token": "forged"}, "405 405 405 405 405 405 405 405"),
+    "engagements:offer-link-decline": ({"token": "forged"}, "405 405 405 405 405 405 405 405"),
     # After the engagement (unknown ids; the real rules are in test_after_engagement.py)
     "engagements:unit-feedback": ({"pk": 999999}, "login 403 403 404 404 403 403 403"),
     "engagements:impact": ({"pk": 999999}, "login 403 403 404 404 403 403 403"),
@@ -129,6 +133,7 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "engagements:decline": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     "engagements:coordinator-cancel": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     "engagements:make-offers": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
+    "engagements:programme-theme": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     "engagements:confirm": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     "engagements:cancel-assignment": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     "engagements:invite-member": ({}, "login 403 403 403 403 200 403 403"),

@@ -1,8 +1,9 @@
 """Browser tests: a real Chromium driven through Playwright against pytest-django's live server.
 
 Every page a browser test opens goes through `visit()` (or `sign_in()`, which uses it), so each one
-is checked with axe-core (WCAG 2.0/2.1 A and AA), for horizontal scrolling at 360 px and for exactly
-one <h1>. Only the Django admin, which is third-party, is exempt (`audit=False`).
+is checked with axe-core (WCAG 2.0/2.1 A and AA), for horizontal scrolling at 360 px, for exactly
+one <h1>, for duplicate ids and for skipped heading levels. Only the Django admin, which is
+third-party, is exempt (`audit=False`).
 
 Without Chromium or Playwright the whole directory is skipped with one reason; set
 REQUIRE_BROWSER=1 (as CI does) to turn that into a failure.
@@ -186,6 +187,34 @@ def check_page(page: Page) -> None:
     assert scroll_width <= inner_width, f"{page.url} scrolls sideways: {scroll_width}px content in {inner_width}px"
     headings = page.locator("h1").count()
     assert headings == 1, f"{page.url} has {headings} <h1> elements, expected exactly one"
+    check_document_structure(page)
+
+
+def check_document_structure(page: Page) -> None:
+    """Valid structure a screen reader relies on: no two elements share an id (labels and
+    aria-describedby would point at the wrong one), and headings never skip a level going down
+    (h1 → h3 leaves a hole in the page's outline). Hidden headings count too: they are in the HTML."""
+    duplicates, skips = page.evaluate(
+        """() => {
+            const seen = new Map();
+            for (const element of document.querySelectorAll('[id]')) {
+                seen.set(element.id, (seen.get(element.id) || 0) + 1);
+            }
+            const duplicates = [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+            const skips = [];
+            let previous = 0;
+            for (const heading of document.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+                const level = Number(heading.tagName[1]);
+                if (level > previous + 1) {
+                    skips.push(`h${previous} → h${level} "${heading.textContent.trim().slice(0, 60)}"`);
+                }
+                previous = level;
+            }
+            return [duplicates, skips];
+        }"""
+    )
+    assert not duplicates, f"{page.url} has duplicate ids: {duplicates}"
+    assert not skips, f"{page.url} skips heading levels: {skips}"
 
 
 def assert_ok(response: Response | None, url: str) -> None:
