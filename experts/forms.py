@@ -22,7 +22,7 @@ from experts.models import (
 )
 from experts.photos import reencode_photo
 from registry.forms import without_blank_radio
-from registry.models import Region
+from registry.models import Municipality, Region, Unit
 
 
 def _checkboxes(queryset: Any, label: Any, required: bool = False) -> forms.ModelMultipleChoiceField:
@@ -275,6 +275,33 @@ class TrainingsForm(forms.ModelForm):
     class Meta:
         model = ExpertProfile
         fields = ["trainings"]
+
+
+class ExclusionsForm(forms.ModelForm):
+    """Conflicts of interest: units and municipalities the expert must never be sent to (e.g. where
+    they are or were a client, or where a relative works). Matching excludes them."""
+
+    avoid_units = forms.ModelMultipleChoiceField(
+        queryset=Unit.objects.select_related("organisation").order_by("organisation__name", "name"),
+        label=_("Units never to be sent to"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    avoid_municipalities = forms.ModelMultipleChoiceField(
+        queryset=Municipality.objects.order_by("name"),
+        label=_("Municipalities never to be sent to"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ExpertProfile
+        fields = ["avoid_units", "avoid_municipalities"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The organisation tells apart units with the same name.
+        self.fields["avoid_units"].label_from_instance = lambda unit: f"{unit.name} ({unit.organisation.name})"
 
 
 class CoordinatorNotesForm(forms.ModelForm):

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Role
+from registry.models import Region, Role, StaffRole
 
 
 class RoleSwitchForm(forms.Form):
@@ -59,3 +59,22 @@ def without_blank_radio(form: forms.BaseForm) -> None:
     for field in form.fields.values():
         if isinstance(field.widget, forms.RadioSelect) and isinstance(field, forms.ChoiceField):
             field.choices = [choice for choice in field.choices if choice[0] not in ("", None)]
+
+
+class StaffRoleForm(forms.Form):
+    """A coordinator's or manager's role and scope: one wellbeing area, or the whole area."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        help_text=_("Someone without an account gets a link to set a password (and then sets up two-factor sign-in)."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=StaffRole.Kind.choices, widget=forms.RadioSelect)
+    region = forms.ModelChoiceField(
+        label=_("Wellbeing area"),
+        queryset=Region.objects.all(),
+        required=False,
+        empty_label=_("The whole cooperation area"),
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()

@@ -37,6 +37,9 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     # Home routing and role homes
     "home": ({}, "login 302 302 302 302 302 302 302"),
     "switch-role": ({}, "login 405 405 405 405 405 405 405"),  # POST only
+    # Staff roles: administrators and coordinators of the whole area
+    "staff-roles": ({}, "login 403 403 403 403 200 403 200"),
+    "staff-role-remove": ({"pk": 999999}, "login 403 403 403 403 405 403 405"),
     "engagements:expert-home": ({}, "login 200 200 403 403 403 403 403"),
     "engagements:unit-home": ({}, "login 403 403 200 200 403 403 403"),
     "engagements:coordinator-home": ({}, "login 403 403 403 403 200 403 403"),
@@ -72,6 +75,7 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "experts:expert-status": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     "experts:expert-trainings": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     "experts:expert-notes": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
+    "experts:expert-exclusions": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     # Request flow: public start for workers
     "engagements:join": ({}, "200 200 200 200 200 200 200 200"),
     "engagements:join-sent": ({}, "200 200 200 200 200 200 200 200"),

@@ -294,6 +294,13 @@ def follow(page: Page, selector: str, *, within: str = "main") -> Response:
     return response
 
 
+def open_menu(page: Page) -> None:
+    """On a phone the header's links are folded into the "Menu" disclosure: open it (one tap)."""
+    toggle = page.locator("header details.site-menu > summary")
+    if toggle.is_visible() and page.locator("header details.site-menu[open]").count() == 0:
+        toggle.click()
+
+
 def form_for(url_name: str, *args: object) -> str:
     """A selector for the form that posts to the named URL."""
     from django.urls import reverse

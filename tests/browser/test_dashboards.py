@@ -38,6 +38,7 @@ from tests.browser.conftest import (
     check_page,
     follow,
     form_for,
+    open_menu,
     sign_in,
     submit,
     translated,
@@ -432,7 +433,9 @@ def test_history_prints_without_the_header(
     header = phone.locator("header.site-header")
     engagement = phone.locator(f"main #engagement-{assignment.pk}")
     intro = phone.locator("main p.print-only")
-    assert header.is_visible() and phone.locator("nav.site-nav").is_visible()
+    assert header.is_visible()
+    open_menu(phone)
+    assert phone.locator("nav.site-nav").is_visible()
     assert phone.locator("main nav.sub-nav").is_visible()
     assert not intro.is_visible()
 
