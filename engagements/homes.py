@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from engagements.models import Assignment, ExpenseClaim
+from engagements.models import Assignment, ExpenseClaim, Request
 from engagements.overview import coordinator_overview
 from engagements.statistics import suppress_small
 from experts.alerts import coordinator_alerts
@@ -86,6 +86,13 @@ def coordinator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "alerts": coordinator_alerts(regions),
         "sections": coordinator_overview(regions, items=False),
         "counts": counts,
+        # New requests straight from the home page: opening one is the first step of triage.
+        "new_requests": list(
+            Request.objects.in_regions(regions)
+            .filter(status=Request.Status.SUBMITTED)
+            .select_related("unit")
+            .order_by("submitted_at", "pk")[:5]
+        ),
         "unit_count": units.count(),
         "organisation_count": Organisation.objects.filter(units__in=units).distinct().count(),
     }
