@@ -366,10 +366,10 @@ def offer_link(request: HttpRequest, token: str) -> HttpResponse:
                 "decline_form": OptionalReasonForm(),
             }
         )
-    response = render(request, "engagements/expert/offer_link.html", context)
-    # The token is in the address: keep it out of other sites' logs.
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    # The token is in the address; the site-wide Referrer-Policy (same-origin) keeps it out of other
+    # sites' logs. ("no-referrer" here would make the browser send "Origin: null" with the answer,
+    # which the CSRF check rightly refuses.)
+    return render(request, "engagements/expert/offer_link.html", context)
 
 
 def _answer_with_link(request: HttpRequest, token: str, *, accept: bool) -> HttpResponse:

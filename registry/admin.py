@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +23,8 @@ class StaffRoleInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    # A plain multiple select instead of the script-built filter boxes (see GroupAdmin below).
+    filter_horizontal = ()
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "preferred_language", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "is_superuser", "preferred_language", "staff_roles__role"]
@@ -106,3 +110,13 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
+
+
+# Django's own group admin uses the script-built filter boxes for permissions, whose search icons
+# carry ARIA that axe rejects (aria-prohibited-attr); a plain labelled multiple select passes.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    filter_horizontal = ()

@@ -59,7 +59,11 @@ class Journey:
     def _navigating(self, action: Callable[[], None]) -> None:
         with self.page.expect_navigation() as navigation:
             action()
-        assert_ok(navigation.value, self.page.url)
+        response = navigation.value
+        if response is not None and response.status >= 400:
+            errors = self.page.locator("main .errorlist").all_inner_texts()
+            pytest.fail(f"{self.page.url} answered {response.status}: {errors}")
+        assert_ok(response, self.page.url)
         check_page(self.page)
 
     def click(self, selector: str, *, navigates: bool = True) -> None:
@@ -160,6 +164,9 @@ def test_new_worker_from_the_front_page_to_a_submitted_request(
 def test_unit_member_signed_out_to_a_submitted_request(
     page: PageFactory, live_server: LiveServer, language: str, unit_member: User, coordinator: User
 ) -> None:
+    # Like unit@demo.test: a member with a name, so the contact person is filled in for them.
+    unit_member.first_name, unit_member.last_name = "Sari", "Sosiaalityöntekijä"
+    unit_member.save()
     journey = Journey(page(language))
     visit(journey.page, "/")
     journey.click(f"main a[href='{reverse('account_login')}?next={reverse('engagements:request-create')}']")
