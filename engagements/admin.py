@@ -16,7 +16,7 @@ from engagements.models import (
 )
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(admin.StackedInline):
     model = Assignment
     extra = 0
     fields = ["expert", "role", "status", "offer_expires_at", "fee_proposed", "fee"]

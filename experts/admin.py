@@ -18,7 +18,7 @@ from experts.models import (
 )
 
 
-class AvailabilityExceptionInline(admin.TabularInline):
+class AvailabilityExceptionInline(admin.StackedInline):
     model = AvailabilityException
     extra = 0
 

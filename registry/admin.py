@@ -10,13 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from registry.models import AuditEvent, Municipality, Organisation, Region, StaffRole, Unit, UnitMembership, User
 
 
-class UnitMembershipInline(admin.TabularInline):
+# Inlines are stacked: a tabular inline's inputs have only a column heading, no label (axe: label).
+class UnitMembershipInline(admin.StackedInline):
     model = UnitMembership
     extra = 0
     autocomplete_fields = ["unit"]
 
 
-class StaffRoleInline(admin.TabularInline):
+class StaffRoleInline(admin.StackedInline):
     model = StaffRole
     extra = 0
 
@@ -39,7 +40,7 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
-class MunicipalityInline(admin.TabularInline):
+class MunicipalityInline(admin.StackedInline):
     model = Municipality
     extra = 0
 
