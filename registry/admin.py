@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import AuditEvent, Municipality, Organisation, Region, StaffRole, Unit, UnitMembership, User
 
+# The admin is for vocabularies and repairs; routine work is in the service.
+admin.site.site_header = _("Experts by experience: administration")
+admin.site.site_title = _("Experts by experience: administration")
+admin.site.index_title = _("Vocabularies and repairs")
+
 
 # Inlines are stacked: a tabular inline's inputs have only a column heading, no label (axe: label).
 class UnitMembershipInline(admin.StackedInline):
