@@ -305,9 +305,10 @@ def seed_history(units: dict[str, Unit]) -> None:
         ExpertProfile.objects.filter(status=ExpertProfile.Status.ACTIVE, consent_records__isnull=False)
         .exclude(monthly_cap__isnull=False)
         .distinct()
-        .prefetch_related("travel_regions")
+        .prefetch_related("travel_regions", "roles")
     )
     reach = {e.pk: {e.home_region_id, *(r.pk for r in e.travel_regions.all())} for e in experts}
+    takes = {e.pk: {r.code for r in e.roles.all()} for e in experts}
     roles = {role.code: role for role in EngagementRole.objects.all()}
     finnish = Language.objects.get(code="fi")
     themes = list(Theme.objects.all())
@@ -400,7 +401,7 @@ def seed_history(units: dict[str, Unit]) -> None:
         end = obj.ends_at
         assert end is not None
         role = roles[ROLE_CODES.get(obj.type, "speaker")]
-        fit = [e for e in experts if obj.unit.region_id in reach[e.pk] and role in e.roles.all()] or experts
+        fit = [e for e in experts if obj.unit.region_id in reach[e.pk] and role.code in takes[e.pk]] or experts
         chosen = rng.sample(fit, min(obj.experts_needed, len(fit)))
         offered_at = obj.submitted_at + dt.timedelta(days=2)
         if rng.random() < 0.3:

@@ -171,3 +171,28 @@ def test_staff_page_queries_are_bounded(
     client.force_login(coordinator)
     with django_assert_max_num_queries(15):
         assert client.get(reverse("staff-roles")).status_code == 200
+
+
+# The programme theme -------------------------------------------------------------------------------
+
+
+def test_coordinator_classifies_a_request_for_the_programme_report(
+    client: Client, coordinator: User, make_request: Callable[..., Request], regional_coordinator: User
+) -> None:
+    req = make_request()
+    client.force_login(coordinator)
+    page = client.get(reverse("engagements:coordinator-request", args=[req.pk])).content.decode()
+    assert reverse("engagements:programme-theme", args=[req.pk]) in page
+    assert page.count('id="decline_reason"') == 1 and page.count('id="cancel_reason"') == 1  # no duplicate ids
+    response = client.post(reverse("engagements:programme-theme", args=[req.pk]), {"programme_theme": "systemic"})
+    assert response.status_code == 302
+    req.refresh_from_db()
+    assert req.programme_theme == "systemic"
+    bad = client.post(reverse("engagements:programme-theme", args=[req.pk]), {"programme_theme": "nonsense"})
+    assert bad.status_code == 400
+    req.refresh_from_db()
+    assert req.programme_theme == "systemic"
+    # A coordinator of another area does not find the request at all.
+    client.force_login(regional_coordinator)
+    response = client.post(reverse("engagements:programme-theme", args=[req.pk]), {"programme_theme": ""})
+    assert response.status_code == 404
