@@ -175,13 +175,16 @@ def test_manager_statistics(
     widths = [float(bars.nth(i).get_attribute("width") or 0) for i in range(bars.count())]
     assert sorted(widths, reverse=True)[:2] == [270.0, 135.0], widths  # panels 2, talks 1 (of the 3 held)
     tables = desk.locator("main table")
-    assert tables.count() == 4
+    assert tables.count() == 5  # the programme's report, by type, by theme, per term, all figures
     for i in range(tables.count()):
         table = tables.nth(i)
         assert table.locator("caption").inner_text(), f"table {i} has no caption"
         assert table.locator("thead th[scope=col]").count() >= 2
     assert figure(desk, language, "Engagements held") == "3"
     assert figure(desk, language, "Young experts engaged") == "<3"
+    report = desk.locator("main section[aria-labelledby=table-programme]")
+    assert translated(language, "Systemic practice") in report.locator("thead").inner_text()
+    assert report.locator("tbody tr").count() == 7  # six terms and the total
 
     # Narrow it to the spring term of this year.
     desk.locator("main details.filters > summary").click()
