@@ -9,9 +9,10 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
+from engagements import answerlinks
 from engagements.models import Assignment, ExpenseClaim, Request
 from registry.access import coordinator_regions
 from registry.http import AuthenticatedHttpRequest
@@ -65,6 +66,20 @@ def get_assignment_for_expert(request: AuthenticatedHttpRequest, pk: int) -> Ass
         pk=pk,
         expert__user=request.user,
     )
+
+
+def get_assignment_for_answer_link(token: str) -> tuple[Assignment, str]:
+    """The assignment an offer e-mail's signed link names, and the link's nonce. A forged or altered
+    token, or one naming no assignment, is simply not found (404). Whether the link still works
+    (its nonce unused, the offer open) is for the caller to show."""
+    unsigned = answerlinks.unsign(token)
+    if unsigned is None:
+        raise Http404
+    pk, nonce = unsigned
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("request__unit__organisation", "role", "expert__user"), pk=pk
+    )
+    return assignment, nonce
 
 
 # Coordinators ------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_filters.views import FilterView
 
 from engagements.access import claims_for_coordinator, get_assignment_for_coordinator, get_request_for_coordinator
-from engagements.forms import AttendanceForm, DebriefForm, InviteForm, OfferForm, ReasonForm
+from engagements.forms import AttendanceForm, DebriefForm, InviteForm, OfferForm, ProgrammeThemeForm, ReasonForm
 from engagements.invitations import invite_unit_member
 from engagements.matching import evaluate, load_experts
 from engagements.models import (
@@ -159,6 +159,7 @@ def _detail(request: AuthenticatedHttpRequest, obj: Request, status: int = 200, 
         "decline_form": forms_.get("decline_form") or ReasonForm(auto_id=DECLINE_IDS),
         "cancel_form": forms_.get("cancel_form") or ReasonForm(auto_id=CANCEL_IDS),
         "assignment_cancel_form": ReasonForm(),
+        "theme_form": forms_.get("theme_form") or ProgrammeThemeForm(instance=obj),
     }
     return render(request, "engagements/coordinator/request_detail.html", context, status=status)
 
@@ -211,6 +212,19 @@ def coordinator_cancel_request(request: AuthenticatedHttpRequest, pk: int) -> Ht
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The request was cancelled and everyone involved was told."))
+    return redirect("engagements:coordinator-request", pk=obj.pk)
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def programme_theme(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The coordinator classifies the request for the programme's report (statistics)."""
+    obj = get_request_for_coordinator(request, pk)
+    form = ProgrammeThemeForm(request.POST, instance=obj)
+    if not form.is_valid():
+        return _detail(request, obj, 400, theme_form=form)
+    form.save()
+    messages.success(request, _("The programme theme was saved."))
     return redirect("engagements:coordinator-request", pk=obj.pk)
 
 

@@ -18,12 +18,14 @@ from engagements.models import (
     ExpenseClaim,
     ExpertFeedback,
     ImpactNote,
+    ProgrammeTheme,
     Request,
     RequestType,
     UnitFeedback,
 )
 from experts.models import Language, Theme
 from registry import uploads
+from registry.forms import without_blank_radio
 from registry.models import Municipality, Organisation, Unit
 
 
@@ -35,6 +37,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"]
+DEFAULT_DURATION = dt.timedelta(hours=2)
 
 
 class RequestForm(forms.ModelForm):
@@ -42,7 +45,11 @@ class RequestForm(forms.ModelForm):
         label=_("Starts at"), required=False, widget=DateTimeLocalInput(), input_formats=DATETIME_INPUT_FORMATS
     )
     ends_at = forms.DateTimeField(
-        label=_("Ends at"), required=False, widget=DateTimeLocalInput(), input_formats=DATETIME_INPUT_FORMATS
+        label=_("Ends at"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        input_formats=DATETIME_INPUT_FORMATS,
+        help_text=_("Empty: two hours from the start."),
     )
     themes = forms.ModelMultipleChoiceField(
         queryset=Theme.objects.all(), required=False, widget=forms.CheckboxSelectMultiple, label=_("Themes")
@@ -103,6 +110,7 @@ class RequestForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
         self.fields["unit"].empty_label = None
+        self.fields["type"].choices = [("", _("Choose the type")), *RequestType.choices]
         self.fields["experts_needed"].widget.attrs.update({"min": 1, "max": MAX_EXPERTS_PER_REQUEST})
         self.fields["audience_size"].widget.attrs.update({"min": 1})
 
@@ -132,15 +140,27 @@ class RequestForm(forms.ModelForm):
                 self.add_error("starts_at", _("Give the date and time the engagement starts."))
             elif starts < now:
                 self.add_error("starts_at", _("The start time is in the past."))
-            if not ends:
-                self.add_error("ends_at", _("Give the time the engagement ends."))
-            elif starts and ends <= starts:
+            if not ends and starts:
+                # Most visits and talks take about two hours; the worker may say otherwise.
+                ends = data["ends_at"] = starts + DEFAULT_DURATION
+            if starts and ends and ends <= starts:
                 self.add_error("ends_at", _("The end time must be after the start time."))
-            elif starts and ends - starts > dt.timedelta(hours=12):
+            elif starts and ends and ends - starts > dt.timedelta(hours=12):
                 self.add_error("ends_at", _("One engagement can last at most 12 hours."))
         if data.get("format") in (Request.Format.IN_PERSON, Request.Format.HYBRID) and not data.get("place"):
             self.add_error("place", _("Tell us where the engagement takes place."))
         return data
+
+
+class ProgrammeThemeForm(forms.ModelForm):
+    class Meta:
+        model = Request
+        fields = ["programme_theme"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["programme_theme"].choices = [("", _("Not classified")), *ProgrammeTheme.choices]
+        self.fields["programme_theme"].help_text = _("The programme reports participants by these themes.")
 
 
 class ReasonForm(forms.Form):
@@ -214,31 +234,65 @@ def default_answer_by(request: Request) -> dt.datetime:
     return answer_by.replace(second=0, microsecond=0)
 
 
+NOT_LISTED = "not-listed"
+
+
 class JoinForm(forms.Form):
-    """A worker who has no account yet starts here with a work e-mail address."""
+    """A worker who has no account yet starts here with a work e-mail address.
+
+    The unit is chosen from the list; only a worker who picks "my unit is not on the list" is asked
+    to describe it (the page shows those fields when that option is chosen; without the stylesheet's
+    help they come as a second step)."""
+
+    MISSING_UNIT_FIELDS = ("new_organisation", "new_unit_name", "new_unit_sector", "new_unit_municipality")
 
     name = forms.CharField(label=_("Your name"), max_length=120)
     email = forms.EmailField(label=_("Work e-mail address"))
     title = forms.CharField(label=_("Job title"), max_length=120, required=False)
-    unit = forms.ModelChoiceField(
-        label=_("Your unit"),
-        queryset=Unit.objects.filter(is_active=True).select_related("organisation"),
-        required=False,
-        empty_label=_("My unit is not on the list"),
-    )
+    unit = forms.ChoiceField(label=_("Your unit"))
     new_organisation = forms.ModelChoiceField(
-        label=_("Organisation of the missing unit"), queryset=Organisation.objects.all(), required=False
+        label=_("Organisation of the missing unit"),
+        queryset=Organisation.objects.all(),
+        required=False,
+        empty_label=_("Choose the organisation"),
     )
     new_unit_name = forms.CharField(label=_("Name of the missing unit"), max_length=200, required=False)
     new_unit_sector = forms.ChoiceField(
-        label=_("Sector of the missing unit"), choices=[("", "–"), *Unit.Sector.choices], required=False
+        label=_("Sector of the missing unit"),
+        choices=[("", _("Choose the sector")), *Unit.Sector.choices],
+        required=False,
     )
     new_unit_municipality = forms.ModelChoiceField(
         label=_("Municipality of the missing unit"),
         queryset=Municipality.objects.select_related("region"),
         required=False,
+        empty_label=_("Choose the municipality"),
     )
     website = forms.CharField(label=_("Leave this field empty"), required=False)
+
+    MISSING_UNIT_ERRORS = {
+        "new_organisation": _("Choose the organisation the unit belongs to."),
+        "new_unit_name": _("Give the name of the unit."),
+        "new_unit_sector": _("Choose the sector of the unit."),
+        "new_unit_municipality": _("Choose the municipality the unit is in."),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["title"].widget.attrs["autocomplete"] = "organization-title"
+        # Listed units first, grouped by organisation; describing a missing unit is the last choice.
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for unit in Unit.objects.filter(is_active=True).select_related("organisation"):
+            groups.setdefault(unit.organisation.name, []).append((str(unit.pk), unit.name))
+        self.fields["unit"].choices = [
+            ("", _("Choose your unit")),
+            *groups.items(),
+            (NOT_LISTED, _("My unit is not on the list")),
+        ]
+        self.describing_missing_unit = self.data.get(self.add_prefix("unit")) == NOT_LISTED
+        self.asking_for_missing_unit = False
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
@@ -248,12 +302,26 @@ class JoinForm(forms.Form):
             raise ValidationError(_("Please leave this field empty."), code="honeypot")
         return ""
 
+    def clean_unit(self) -> Unit | None:
+        value = self.cleaned_data["unit"]
+        if value == NOT_LISTED:
+            return None
+        unit = Unit.objects.filter(is_active=True, pk=value).select_related("organisation").first()
+        if unit is None:
+            raise ValidationError(_("Choose your unit from the list."), code="invalid_choice")
+        return unit
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if not data.get("unit"):
-            for field in ("new_organisation", "new_unit_name", "new_unit_sector", "new_unit_municipality"):
-                if not data.get(field):
-                    self.add_error(field, _("Choose your unit from the list, or describe the missing unit."))
+        if self.describing_missing_unit:
+            missing = [field for field in self.MISSING_UNIT_FIELDS if not data.get(field)]
+            if len(missing) == len(self.MISSING_UNIT_FIELDS) and not self.has_error("unit"):
+                # The fields were not on the screen yet (no :has() support): this is the second
+                # step, not a mistake, so the page asks for them without error messages.
+                self.asking_for_missing_unit = True
+                raise ValidationError(_("Tell us about your unit below."), code="second_step")
+            for field in missing:
+                self.add_error(field, self.MISSING_UNIT_ERRORS[field])
         return data
 
 
@@ -293,6 +361,10 @@ class UnitFeedbackForm(forms.ModelForm):
             "free_text": _("Do not name clients or write details of a case."),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        without_blank_radio(self)
+
     def clean_participants(self) -> int:
         value = self.cleaned_data["participants"]
         if value < 1 or value > 100_000:
@@ -315,6 +387,10 @@ class ExpertFeedbackForm(forms.ModelForm):
             "free_text": _("Only the coordinators read your feedback. The unit never sees it."),
             "wants_debrief": _("The coordinator will contact you to talk it through."),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        without_blank_radio(self)
 
 
 class ImpactNoteForm(forms.ModelForm):
@@ -368,6 +444,7 @@ class ExpenseClaimForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.km_rate = km_rate
         self.fields["amount"].required = False
+        without_blank_radio(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -6,11 +6,16 @@ request flow; the core only routes to them by URL name (registry.views.ROLE_HOME
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from engagements.models import Assignment, ExpenseClaim, Request
 from engagements.overview import coordinator_overview
 from engagements.statistics import suppress_small
 from experts.alerts import coordinator_alerts
@@ -23,8 +28,18 @@ from registry.models import Organisation, Role, Unit
 @role_required(Role.EXPERT)
 @require_GET
 def expert_home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """What needs the expert's answer comes first (offers, feedback, returned claims), then what is
+    coming (accepted and confirmed engagements), then their details."""
     profile = ExpertProfile.objects.select_related("home_region").get(user=request.user)
     states = profile.consent_states()
+    now = timezone.now()
+    mine = Assignment.objects.filter(expert=profile).select_related("request__unit", "role")
+    feedback_due = mine.filter(
+        status=Assignment.Status.ATTENDED,
+        feedback__isnull=True,
+        attendance_marked_at__gte=now
+        - dt.timedelta(days=settings.FOLLOW_UP_MESSAGES * settings.FOLLOW_UP_INTERVAL_DAYS),
+    )
     context = {
         "profile": profile,
         "consent_current": all(states[p].is_current for p in REQUIRED_PURPOSES),
@@ -32,6 +47,18 @@ def expert_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "needs_guardian": profile.is_minor() and profile.guardian_consent() is None,
         # Without the month the safe assumption treats an adult as a minor for up to a year.
         "needs_birth_month": bool(profile.birth_year) and not profile.birth_month and profile.is_minor(),
+        "offers": list(mine.open_offers(now).order_by("offer_expires_at")),
+        "feedback_due": list(feedback_due.order_by("-attendance_marked_at")),
+        "returned_claims": list(
+            ExpenseClaim.objects.filter(assignment__expert=profile, status=ExpenseClaim.Status.RETURNED)
+            .select_related("assignment__request")
+            .order_by("-decided_at")
+        ),
+        "coming": list(
+            mine.filter(status__in=[Assignment.Status.ACCEPTED, Assignment.Status.CONFIRMED])
+            .filter(Q(request__ends_at__gte=now) | Q(request__ends_at__isnull=True))
+            .order_by("request__starts_at", "request__deadline")[:5]
+        ),
     }
     return render(request, "engagements/expert/home.html", context)
 
@@ -61,6 +88,13 @@ def coordinator_home(request: AuthenticatedHttpRequest) -> HttpResponse:
         "alerts": coordinator_alerts(regions),
         "sections": coordinator_overview(regions, items=False),
         "counts": counts,
+        # New requests straight from the home page: opening one is the first step of triage.
+        "new_requests": list(
+            Request.objects.in_regions(regions)
+            .filter(status=Request.Status.SUBMITTED)
+            .select_related("unit")
+            .order_by("submitted_at", "pk")[:5]
+        ),
         "unit_count": units.count(),
         "organisation_count": Organisation.objects.filter(units__in=units).distinct().count(),
     }

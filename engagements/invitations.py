@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.db import transaction
@@ -14,12 +16,15 @@ from registry.models import Role, Unit, UnitMembership, User
 
 @transaction.atomic
 def invite_unit_member(
-    email: str, unit: Unit, *, invited_by: User | None, name: str = "", title: str = ""
+    email: str, unit: Unit, *, invited_by: User | None, name: str = "", title: str = "", next_url: str = ""
 ) -> UnitMembership:
     """Create the account if needed and the membership, and send a one-time link to set a password.
 
     A coordinator's or colleague's invitation makes the membership approved at once; someone who
-    signs themselves up waits for the coordinator, who approves the membership in triage."""
+    signs themselves up waits for the coordinator, who approves the membership in triage.
+
+    Setting the password signs the person in (ACCOUNT_LOGIN_ON_PASSWORD_RESET) and lands them on
+    `next_url` when given (the request form, for a worker who started a request)."""
     user = User.objects.filter(email__iexact=email).first()
     new_account = user is None
     if user is None:
@@ -47,7 +52,9 @@ def invite_unit_member(
             "unit": unit.name,
             "organisation": unit.organisation.name,
             "invited_by": invited_by.get_full_name() if invited_by else "",
-            "link": invitation_url(user) if needs_password else f"{settings.SITE_URL}/accounts/login/",
+            "link": invitation_url(user, next_url=next_url)
+            if needs_password
+            else f"{settings.SITE_URL}/accounts/login/{_next_query(next_url)}",
             "needs_password": needs_password,
             "valid_days": settings.PASSWORD_RESET_TIMEOUT // 86400,
         },
@@ -55,6 +62,10 @@ def invite_unit_member(
         urgent=True,
     )
     return membership
+
+
+def _next_query(next_url: str) -> str:
+    return f"?{urlencode({'next': next_url})}" if next_url else ""
 
 
 def tell_existing_account(user: User) -> None:

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from engagements import notifications
+from engagements import answerlinks, notifications
 from experts.models import EngagementRole, ExpertProfile, InvalidTransition, Language, Theme
 from registry.models import (
     AuditEvent,
@@ -79,6 +79,15 @@ def lock_assignment(pk: int) -> tuple[Request, Assignment]:
 def record(by: Any, obj: models.Model, step: str) -> None:
     """Who took a workflow step (None for the system: scheduled jobs)."""
     AuditEvent.record(by, AuditEvent.Action.CHANGE, obj, step)
+
+
+class ProgrammeTheme(models.TextChoices):
+    """The development programme's own themes, by which it reports participants (docs/design.md,
+    "Statistics"); a coordinator classifies each request."""
+
+    PARTICIPATION = "participation", _("Participation")
+    MULTI_AGENCY = "multi_agency", _("Multi-agency work")
+    SYSTEMIC = "systemic", _("Systemic practice")
 
 
 class RequestQuerySet(models.QuerySet["Request"]):
@@ -225,6 +234,9 @@ class Request(models.Model):
     contact_email = models.EmailField(_("contact e-mail"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     status_reason = models.TextField(_("reason"), blank=True)
+    programme_theme = models.CharField(
+        _("programme theme"), max_length=16, choices=ProgrammeTheme.choices, blank=True, db_index=True
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
@@ -640,6 +652,9 @@ class Assignment(models.Model):
     fee_paid_at = models.DateTimeField(_("fee paid at"), null=True, blank=True, db_index=True)
     attendance_marked_at = models.DateTimeField(_("attendance marked at"), null=True, blank=True)
     feedback_reminders = models.PositiveSmallIntegerField(default=0)
+    # The secret half of the offer e-mail's answer link (engagements/answerlinks.py); cleared when
+    # the link is used, so it works once.
+    answer_nonce = models.CharField(max_length=32, blank=True, default=answerlinks.new_nonce, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = AssignmentQuerySet.as_manager()
@@ -703,6 +718,27 @@ class Assignment(models.Model):
             record(by, row, "offer declined")
             notifications.offer_answered(row)
         self.refresh_from_db()
+
+    def answer_with_link(self, nonce: str, *, accept: bool, reason: str = "") -> None:
+        """The offer e-mail's signed link, used once (engagements/answerlinks.py): the expert is the
+        one who acts, without a password, so the use is recorded in the audit log. Spending the
+        nonce is a conditional update, so two taps at once cannot both pass; a failed answer (e.g.
+        consents not current) rolls the spending back and the link still works."""
+        if not nonce or not self.is_open_offer:
+            raise InvalidTransition(_("This link no longer works: the offer has been answered or closed."))
+        with transaction.atomic():
+            spent = Assignment.objects.filter(pk=self.pk, status=self.Status.OFFERED, answer_nonce=nonce).update(
+                answer_nonce=""
+            )
+            if not spent:
+                raise InvalidTransition(_("This link no longer works: the offer has been answered or closed."))
+            self.answer_nonce = ""
+            if accept:
+                self.accept(self.expert.user)
+            else:
+                self.decline(self.expert.user, reason=reason)
+            detail = "offer accepted with the e-mail link" if accept else "offer declined with the e-mail link"
+            AuditEvent.record(self.expert.user, AuditEvent.Action.CHANGE, self, detail)
 
     def expire(self, by: Any = None) -> bool:
         with transaction.atomic():

@@ -21,6 +21,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from engagements import answerlinks, ics
 from registry.mail import send_templated_mail
 from registry.models import Role, StaffRole, User
 from registry.templatetags.a11y import in_language
@@ -137,7 +138,10 @@ def notify(
     assignment: Assignment | None = None,
     email: bool = True,
     extra: dict[str, Any] | None = None,
+    email_url: str = "",
+    attachments: list[tuple[str, str, str]] | None = None,
 ) -> None:
+    """`email_url` replaces the e-mail's link into the service (the in-app list keeps `url_name`)."""
     path = reverse(url_name, args=[url_arg] if url_arg is not None else [])
     for user in users:
         Notification.objects.create(user=user, kind=kind, request=request, assignment=assignment, url=path)
@@ -157,12 +161,13 @@ def notify(
                 "kind": kind,
                 "request": request,
                 "assignment": assignment,
-                "url": f"{settings.SITE_URL}{path}",
+                "url": email_url or f"{settings.SITE_URL}{path}",
                 "site_url": settings.SITE_URL,
                 **(extra or {}),
             },
             language=language,
             urgent=is_urgent(request),
+            attachments=attachments,
         )
 
 
@@ -181,7 +186,7 @@ def _tell_unit(kind: str, request: Request) -> None:
     notify([request.created_by], kind, request, url_name="engagements:unit-request", url_arg=request.pk)
 
 
-def _tell_expert(kind: str, assignment: Assignment) -> None:
+def _tell_expert(kind: str, assignment: Assignment, *, email_url: str = "") -> None:
     notify(
         [assignment.expert.user],
         kind,
@@ -189,7 +194,16 @@ def _tell_expert(kind: str, assignment: Assignment) -> None:
         url_name="engagements:offer",
         url_arg=assignment.pk,
         assignment=assignment,
+        email_url=email_url,
     )
+
+
+def _answer_link(assignment: Assignment) -> str:
+    """An offer e-mail opens the offer with its signed, single-use link: one tap on a phone, no
+    password (engagements/answerlinks.py)."""
+    if not assignment.answer_nonce:
+        return ""
+    return answerlinks.answer_url(assignment.pk, assignment.answer_nonce)
 
 
 def request_submitted(request: Request) -> None:
@@ -214,7 +228,7 @@ def request_cancelled(request: Request, by: User, affected: list[Assignment]) ->
 
 
 def offer_made(assignment: Assignment) -> None:
-    _tell_expert("offer_made", assignment)
+    _tell_expert("offer_made", assignment, email_url=_answer_link(assignment))
 
 
 def offer_answered(assignment: Assignment) -> None:
@@ -222,11 +236,36 @@ def offer_answered(assignment: Assignment) -> None:
     _tell_coordinators(kind, assignment.request, assignment)
 
 
+def _calendar_file(uid: str, request: Request, path: str) -> list[tuple[str, str, str]]:
+    """The engagement as an .ics attachment, beside the link into the service."""
+    body = ics.event_file(uid, request, f"{settings.SITE_URL}{path}")
+    return [("engagement.ics", body, "text/calendar")] if body else []
+
+
 def assignment_confirmed(assignment: Assignment) -> None:
-    _tell_expert("assignment_confirmed", assignment)
     request = assignment.request
+    notify(
+        [assignment.expert.user],
+        "assignment_confirmed",
+        request,
+        url_name="engagements:offer",
+        url_arg=assignment.pk,
+        assignment=assignment,
+        attachments=_calendar_file(
+            f"assignment-{assignment.pk}", request, reverse("engagements:offer", args=[assignment.pk])
+        ),
+    )
     if request.status == request.Status.CONFIRMED:
-        _tell_unit("request_confirmed", request)
+        notify(
+            [request.created_by],
+            "request_confirmed",
+            request,
+            url_name="engagements:unit-request",
+            url_arg=request.pk,
+            attachments=_calendar_file(
+                f"request-{request.pk}", request, reverse("engagements:unit-request", args=[request.pk])
+            ),
+        )
 
 
 def assignment_cancelled(assignment: Assignment, by: User, was_confirmed: bool) -> None:
@@ -239,7 +278,7 @@ def assignment_cancelled(assignment: Assignment, by: User, was_confirmed: bool) 
 
 
 def offer_reminder(assignment: Assignment) -> None:
-    _tell_expert("offer_reminder", assignment)
+    _tell_expert("offer_reminder", assignment, email_url=_answer_link(assignment))
 
 
 def event_reminder(assignment: Assignment) -> None:

@@ -29,7 +29,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from engagements.models import Assignment, Debrief, ExpenseClaim, Request, RequestType
+from engagements.models import Assignment, Debrief, ExpenseClaim, ProgrammeTheme, Request, RequestType
 from experts.models import Application, ExpertProfile, Theme
 
 SMALL_CELL = 3
@@ -287,11 +287,13 @@ def core_figures(period: Period, scope: Scope) -> dict[str, Any]:
 FIGURES: list[tuple[str, Any, bool, str]] = [
     # key, label, counts people, unit
     ("received", _("Requests received"), False, ""),
-    ("fulfilled", _("Requests fulfilled"), False, ""),
+    # Of the requests received in the period, those that got their experts (whenever they are held).
+    ("fulfilled", _("Requests that got their experts"), False, ""),
     ("declined", _("Requests declined"), False, ""),
     ("cancelled", _("Requests cancelled"), False, ""),
     ("fulfilment_rate", _("Fulfilment rate"), False, "%"),
     ("median_days", _("Median days from request to confirmation"), False, ""),
+    # Engagements that took place in the period (whenever they were asked for).
     ("held", _("Engagements held"), False, ""),
     ("participants", _("Participants reached"), True, ""),
     ("experts_youth", _("Young experts engaged"), True, ""),
@@ -353,6 +355,7 @@ def dashboard(period: Period, scope: Scope, today: dt.date | None = None) -> Das
     )
     terms_rows = [[term.label, per_term[f"t{i}"]] for i, term in enumerate(terms)]
     tables = [
+        programme_report(scope, terms),
         Table("by_type", _("Engagements held by type"), [_("Type"), _("Engagements")], by_type_rows),
         Table(
             "participants_by_theme",
@@ -399,3 +402,34 @@ def _participants_per_theme(held: QuerySet[Request]) -> list[list[Any]]:
     labels = {theme.pk: str(theme) for theme in Theme.objects.all()}
     out = [[labels[tid], reported + estimated, estimated] for tid, reported, estimated in rows]
     return sorted(out, key=lambda row: (-row[1], row[0]))
+
+
+def programme_report(scope: Scope, terms: list[Period]) -> Table:
+    """The development programme's own report (docs/design.md, "Why it exists"): events held per
+    term, and the participants they reached per programme theme, as the programme reported them.
+    Participants are the units' reported numbers, or the expected audience where none came. One
+    query for all terms and themes."""
+    first, last = terms[0].bounds()[0], terms[-1].bounds()[1]
+    held = scope.requests().filter(status__in=HELD, ends_at__gte=first, ends_at__lt=last)
+    participants = Coalesce("unit_feedback__participants", "audience_size", Value(0))
+    themes = [*ProgrammeTheme.values, ""]
+    aggregates: dict[str, Any] = {}
+    for i, term in enumerate(terms):
+        start, end = term.bounds()
+        in_term = Q(ends_at__gte=start, ends_at__lt=end)
+        aggregates[f"events{i}"] = Count("pk", filter=in_term)
+        for j, theme in enumerate(themes):
+            aggregates[f"p{i}_{j}"] = Coalesce(Sum(participants, filter=in_term & Q(programme_theme=theme)), Value(0))
+    counts = held.aggregate(**aggregates)
+    rows = [
+        [term.label, counts[f"events{i}"], *(counts[f"p{i}_{j}"] for j in range(len(themes)))]
+        for i, term in enumerate(terms)
+    ]
+    totals = [_("Total"), *(sum(row[k] for row in rows) for k in range(1, len(themes) + 2))]
+    return Table(
+        "programme",
+        _("The programme's report: events per term and participants per programme theme"),
+        [_("Term"), _("Events"), *ProgrammeTheme.labels, _("Not classified")],
+        [*rows, totals],
+        people_columns=tuple(range(2, len(themes) + 2)),
+    )

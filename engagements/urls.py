@@ -33,6 +33,10 @@ urlpatterns = [
     path("me/offers/<int:pk>/accept/", views.offer_accept, name="offer-accept"),
     path("me/offers/<int:pk>/decline/", views.offer_decline, name="offer-decline"),
     path("me/offers/<int:pk>/cancel/", views.expert_cancel, name="expert-cancel"),
+    # The offer e-mail's signed, single-use link (no sign-in; this one offer only)
+    path("offer/<str:token>/", views.offer_link, name="offer-link"),
+    path("offer/<str:token>/accept/", views.offer_link_accept, name="offer-link-accept"),
+    path("offer/<str:token>/decline/", views.offer_link_decline, name="offer-link-decline"),
     # After the engagement: units and experts
     path("unit/requests/<int:pk>/feedback/", aftercare.unit_feedback, name="unit-feedback"),
     path("unit/requests/<int:pk>/impact/", aftercare.impact_note, name="impact"),
@@ -65,6 +69,7 @@ urlpatterns = [
     path("coordinator/requests/<int:pk>/decline/", coordination.decline_request, name="decline"),
     path("coordinator/requests/<int:pk>/cancel/", coordination.coordinator_cancel_request, name="coordinator-cancel"),
     path("coordinator/requests/<int:pk>/offers/", coordination.make_offers, name="make-offers"),
+    path("coordinator/requests/<int:pk>/programme-theme/", coordination.programme_theme, name="programme-theme"),
     path("coordinator/assignments/<int:pk>/confirm/", coordination.confirm_assignment, name="confirm"),
     path("coordinator/assignments/<int:pk>/cancel/", coordination.cancel_assignment, name="cancel-assignment"),
     path("coordinator/invite/", coordination.invite_member, name="invite-member"),

@@ -10,9 +10,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from engagements import calendar
 from engagements.access import (
+    get_assignment_for_answer_link,
     get_assignment_for_expert,
     get_request_for_member,
     member_units,
@@ -38,7 +40,7 @@ from engagements.forms import (
 from engagements.invitations import invite_unit_member, tell_existing_account
 from engagements.models import Assignment, Attachment, CalendarFeed, InvalidTransition, Request
 from engagements.notifications import Notification, message_html
-from experts.models import ConsentPurpose, ExpertProfile
+from experts.models import ConsentPurpose, ExpertProfile, Language
 from registry.access import role_required
 from registry.files import private_file_response
 from registry.http import AuthenticatedHttpRequest
@@ -60,23 +62,43 @@ def unit_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     units = units_for_new_request(request.user)
-    initial = {
-        "contact_name": request.user.get_full_name(),
-        "contact_email": request.user.email,
-        "experts_needed": 1,
-    }
-    form = RequestForm(request.POST or None, units=units, initial=initial)
+    form = RequestForm(request.POST or None, units=units, initial=request_initial(request.user, units))
     if request.method == "POST" and form.is_valid():
+        as_draft = "draft" in request.POST
         with transaction.atomic():
             obj = form.save(commit=False)
             obj.created_by = request.user
             obj.text_language = current_language()
             obj.save()
             form.save_m2m()
-        messages.success(request, _("The request was saved as a draft. Check it and send it to the coordinator."))
+            if not as_draft:
+                # One step: "Send" submits at once; a draft is for those who want one.
+                obj.submit(request.user)
+        if as_draft:
+            messages.success(request, _("The request was saved as a draft. Check it and send it to the coordinator."))
+        else:
+            messages.success(request, _("The request was sent to the coordinator."))
         return redirect("engagements:unit-request", pk=obj.pk)
     context = {"form": form, "retention_days": settings.REQUEST_TEXT_RETENTION_DAYS}
     return render(request, "engagements/unit/request_form.html", context, status=400 if form.errors else 200)
+
+
+def request_initial(user: User, units: QuerySet[Unit]) -> dict[str, Any]:
+    """What is already known: the worker's name, e-mail and language, and their unit's place."""
+    unit = units.select_related("municipality").first()
+    place = ""
+    if unit is not None:
+        place = unit.name
+        if unit.municipality and unit.municipality.name not in unit.name:
+            place = f"{unit.name}, {unit.municipality.name}"
+    return {
+        "unit": unit.pk if unit is not None else None,
+        "contact_name": user.get_full_name(),
+        "contact_email": user.email,
+        "experts_needed": 1,
+        "languages": list(Language.objects.filter(code=user.preferred_language).values_list("pk", flat=True)),
+        "place": place,
+    }
 
 
 def _confirmed_with_contacts(obj: Request) -> list[tuple[Assignment, bool, bool]]:
@@ -152,6 +174,8 @@ def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("engagements:unit-request", pk=obj.pk)
     form = RequestForm(request.POST or None, instance=obj, units=units_for_new_request(request.user))
     if request.method == "POST" and form.is_valid():
+        # A draft can be sent in the same step as it is saved ("Send"), or kept as a draft.
+        send = obj.status == Request.Status.DRAFT and "send" in request.POST
         fields = [name for name in form.fields if name in {f.name for f in Request._meta.concrete_fields}]
         edited = form.save(commit=False)
         if set(form.changed_data) & set(Request.WRITTEN_FIELDS):
@@ -162,10 +186,15 @@ def request_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             with transaction.atomic():
                 edited.save_edits(fields, by=request.user)
                 form.save_m2m()
+                if send:
+                    obj.submit(request.user)
         except InvalidTransition as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("The request was saved."))
+            if send:
+                messages.success(request, _("The request was sent to the coordinator."))
+            else:
+                messages.success(request, _("The request was saved."))
         return redirect("engagements:unit-request", pk=obj.pk)
     context = {"form": form, "obj": obj, "retention_days": settings.REQUEST_TEXT_RETENTION_DAYS}
     return render(request, "engagements/unit/request_form.html", context, status=400 if form.errors else 200)
@@ -282,9 +311,18 @@ def join(request: HttpRequest) -> HttpResponse:
                     # only told how to join.
                     tell_existing_account(existing)
                 else:
-                    invite_unit_member(data["email"], unit, invited_by=None, name=data["name"], title=data["title"])
+                    # The link signs them in and opens the request form they came for.
+                    invite_unit_member(
+                        data["email"],
+                        unit,
+                        invited_by=None,
+                        name=data["name"],
+                        title=data["title"],
+                        next_url=reverse("engagements:request-create"),
+                    )
             return redirect("engagements:join-sent")
-    return render(request, "engagements/join.html", {"form": form}, status=400 if form.errors else 200)
+    status = 400 if form.errors and not form.asking_for_missing_unit else 200
+    return render(request, "engagements/join.html", {"form": form}, status=status)
 
 
 @require_GET
@@ -362,12 +400,66 @@ def _offer_page(
             "decline_form": forms_.get("decline_form") or OptionalReasonForm(),
             "cancel_form": forms_.get("cancel_form") or ReasonForm(),
             "themes": list(assignment.request.themes.all()),
+            "languages": list(assignment.request.languages.all()),
             "attachments": assignment.request.attachments.all()
             if assignment.status == Assignment.Status.CONFIRMED
             else [],
         },
         status=status,
     )
+
+
+# The offer e-mail's link: one offer, accept or decline, no password (engagements/answerlinks.py) ---
+
+
+@require_GET
+@never_cache
+def offer_link(request: HttpRequest, token: str) -> HttpResponse:
+    assignment, nonce = get_assignment_for_answer_link(token)
+    usable = bool(nonce) and assignment.answer_nonce == nonce and assignment.is_open_offer
+    context: dict[str, Any] = {"assignment": assignment, "token": token, "usable": usable}
+    if usable:
+        # Only this offer's own facts; nothing else of the expert's is shown without a sign-in.
+        context.update(
+            {
+                "obj": assignment.request,
+                "themes": list(assignment.request.themes.all()),
+                "languages": list(assignment.request.languages.all()),
+                "decline_form": OptionalReasonForm(),
+            }
+        )
+    # The token is in the address; the site-wide Referrer-Policy (same-origin) keeps it out of other
+    # sites' logs. ("no-referrer" here would make the browser send "Origin: null" with the answer,
+    # which the CSRF check rightly refuses.)
+    return render(request, "engagements/expert/offer_link.html", context)
+
+
+def _answer_with_link(request: HttpRequest, token: str, *, accept: bool) -> HttpResponse:
+    assignment, nonce = get_assignment_for_answer_link(token)
+    form = OptionalReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The reason is too long."))
+        return redirect("engagements:offer-link", token=token)
+    try:
+        assignment.answer_with_link(nonce, accept=accept, reason=form.cleaned_data["reason"])
+    except InvalidTransition as exc:
+        messages.error(request, str(exc))
+    else:
+        if accept:
+            messages.success(request, _("Thank you! The coordinator will confirm the engagement."))
+        else:
+            messages.success(request, _("You declined the offer. Thank you for letting us know."))
+    return redirect("engagements:offer-link", token=token)
+
+
+@require_POST
+def offer_link_accept(request: HttpRequest, token: str) -> HttpResponse:
+    return _answer_with_link(request, token, accept=True)
+
+
+@require_POST
+def offer_link_decline(request: HttpRequest, token: str) -> HttpResponse:
+    return _answer_with_link(request, token, accept=False)
 
 
 @role_required(Role.EXPERT)

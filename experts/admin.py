@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 from experts.models import (
@@ -17,7 +19,7 @@ from experts.models import (
 from registry.admin import AuditedViewMixin
 
 
-class AvailabilityExceptionInline(admin.TabularInline):
+class AvailabilityExceptionInline(admin.StackedInline):
     model = AvailabilityException
     extra = 0
 
@@ -42,16 +44,9 @@ class ExpertProfileAdmin(AuditedViewMixin, admin.ModelAdmin):
     search_fields = ["display_name", "user__email"]
     list_select_related = ["home_region"]
     autocomplete_fields = ["user"]
-    filter_horizontal = [
-        "languages",
-        "travel_regions",
-        "themes",
-        "avoid_topics",
-        "roles",
-        "avoid_units",
-        "avoid_municipalities",
-        "trainings",
-    ]
+    # Plain checkbox lists rather than the admin's script-built filter boxes, whose search icons
+    # carry ARIA that axe rejects (aria-prohibited-attr). Coordinators edit these in the service.
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     readonly_fields = ["erasure_requested_at", "erase_after", "erased_at", "renewal_requested_at"]
     inlines = [ConsentRecordInline, AvailabilityExceptionInline]
 

@@ -21,6 +21,7 @@ from experts.forms import (
     AccessLogFilterForm,
     ApplicationNoteForm,
     CoordinatorNotesForm,
+    ExclusionsForm,
     ExpertStatusForm,
     GuardianConsentForm,
     GuardianWithdrawalForm,
@@ -174,6 +175,9 @@ def _expert_page(
         "status_form": forms.get("status_form") or ExpertStatusForm(initial={"status": expert.status}),
         "trainings_form": forms.get("trainings_form") or TrainingsForm(instance=expert),
         "notes_form": forms.get("notes_form") or CoordinatorNotesForm(instance=expert),
+        "exclusions_form": forms.get("exclusions_form") or ExclusionsForm(instance=expert),
+        "avoid_units": list(expert.avoid_units.select_related("organisation")),
+        "avoid_municipalities": list(expert.avoid_municipalities.all()),
     }
     return render(request, "experts/coordinator/expert_detail.html", context, status=status)
 
@@ -294,4 +298,19 @@ def expert_notes(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form.save()
     AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, "coordinator notes updated")
     messages.success(request, _("The notes were saved."))
+    return redirect("experts:expert", pk=expert.pk)
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def expert_exclusions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Conflicts of interest, set by the coordinator who knows them (docs/design.md, "Matching")."""
+    expert = get_expert_for_coordinator(request, pk)
+    form = ExclusionsForm(request.POST, instance=expert)
+    if not form.is_valid():
+        return _expert_page(request, expert, 400, exclusions_form=form)
+    with transaction.atomic():
+        form.save()
+        AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, "conflicts of interest updated")
+    messages.success(request, _("The units and municipalities were saved. Matching leaves them out."))
     return redirect("experts:expert", pk=expert.pk)

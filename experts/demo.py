@@ -23,7 +23,7 @@ from experts.models import (
     availability_bit,
 )
 from registry.demo import account
-from registry.models import Region, Unit, User
+from registry.models import Municipality, Region, Unit, User
 
 FIRST_NAMES = ["Aino", "Eetu", "Helmi", "Jere", "Lotta", "Mikael", "Noora", "Oskari", "Sanni", "Veeti", "Emma", "Leevi"]
 NICKNAMES = ["Tuuli", "Kaisla", "Revontuli", "Kipinä", "Sammal", "Aalto", "Usva", "Kuura", "Lumo", "Routa"]
@@ -83,6 +83,8 @@ def expert_profile(
     consents: str = "all",
     birth_month: int | None = None,
     pause_until: dt.date | None = None,
+    monthly_cap: int | None = None,
+    compensation: str = ExpertProfile.Compensation.FEE,
 ) -> ExpertProfile:
     bits = 0
     for weekday, part in slots or []:
@@ -99,6 +101,8 @@ def expert_profile(
             "bio": bio,
             "weekly_availability": bits,
             "pause_until": pause_until,
+            "monthly_cap": monthly_cap,
+            "compensation": compensation,
         },
     )
     profile.travel_regions.set(travel or [region])
@@ -147,11 +151,23 @@ def give_demo_consents(profile: ExpertProfile, which: str) -> None:
     ConsentRecord.objects.bulk_create(records)
 
 
+# Weekly patterns (weekday, part of day): 0 morning, 1 afternoon, 2 evening.
+WEEKDAYS_ALL_DAY = [(d, p) for d in range(5) for p in (0, 1, 2)]
+WEEKDAY_AFTERNOONS = [(d, p) for d in range(5) for p in (1, 2)]
+SOME_DAYS = [(d, p) for d in (0, 2, 4) for p in (1, 2)]
+EVENINGS = [(d, 2) for d in range(7)]
+
+
 def seed_demo_experts(regions: dict[str, Region], units: dict[str, Unit]) -> None:
-    """Named experts in the states a coordinator meets: minors with and without a guardian's
-    consent, expiring and withdrawn consents, a break, an applicant."""
-    this_year = timezone.localdate().year
+    """About forty experts across the four areas, in every state a coordinator meets: young people
+    and parents; minors with and without a guardian's consent and one turning 18 this month; one
+    paused, one away, one at the monthly limit, one with a conflict of interest, one who avoids a
+    topic; consents expiring, expired and withdrawn; an applicant. Most are ready for work, so a new
+    "visit to a unit" anywhere ranks several candidates with their reasons."""
+    today = timezone.localdate()
+    this_year = today.year
     rows: list[dict[str, Any]] = [
+        # The states of the registry.
         {
             "email": "demo-nuori-1@demo.test",
             "display_name": "Kipinä",
@@ -160,6 +176,7 @@ def seed_demo_experts(regions: dict[str, Region], units: dict[str, Unit]) -> Non
             "region": "pohjois-karjala",
             "themes": ["residential_care", "siblings"],
             "roles": ["panellist", "visitor"],
+            # A minor whose guardian has not yet consented: not offered anything.
         },
         {
             "email": "demo-nuori-2@demo.test",
@@ -168,7 +185,7 @@ def seed_demo_experts(regions: dict[str, Region], units: dict[str, Unit]) -> Non
             "birth_year": this_year - 17,
             "region": "etela-savo",
             "themes": ["open_care", "mental_health"],
-            "roles": ["speaker"],
+            "roles": ["speaker", "visitor"],
             "guardian": True,
         },
         {
@@ -176,7 +193,7 @@ def seed_demo_experts(regions: dict[str, Region], units: dict[str, Unit]) -> Non
             "display_name": "Routa",
             "kind": "youth",
             "birth_year": this_year - 18,
-            "birth_month": timezone.localdate().month,
+            "birth_month": today.month,  # turns 18 this month: renews the consents in their own name
             "region": "keski-suomi",
             "themes": ["foster_care"],
             "roles": ["material_reviewer"],
@@ -209,8 +226,8 @@ def seed_demo_experts(regions: dict[str, Region], units: dict[str, Unit]) -> Non
             "birth_year": 1975,
             "region": "pohjois-savo",
             "themes": ["child_placed", "substance_abuse"],
-            "roles": ["reflector", "working_group"],
-            "pause_until": timezone.localdate() + dt.timedelta(days=40),
+            "roles": ["reflector", "working_group", "visitor"],
+            "pause_until": today + dt.timedelta(days=40),  # on a break
         },
         {
             "email": "demo-vanhempi-2@demo.test",
@@ -234,7 +251,255 @@ def seed_demo_experts(regions: dict[str, Region], units: dict[str, Unit]) -> Non
             "status": ExpertProfile.Status.APPLICANT,
             "consents": "none",
         },
+        {
+            "email": "demo-nuori-6@demo.test",
+            "display_name": "Kide",
+            "kind": "youth",
+            "birth_year": this_year - 15,
+            "region": "pohjois-savo",
+            "themes": ["school_support", "foster_care"],
+            "roles": ["visitor", "panellist"],
+            "slots": WEEKDAY_AFTERNOONS,
+            "guardian": True,  # a minor who may take part: the guardian has consented
+        },
+        {
+            "email": "demo-nuori-7@demo.test",
+            "display_name": "Aalto",
+            "kind": "youth",
+            "birth_year": this_year - 24,
+            "region": "pohjois-savo",
+            "themes": ["aftercare", "residential_care"],
+            "roles": ["visitor", "speaker"],
+            "slots": WEEKDAYS_ALL_DAY,
+            "away": (today, today + dt.timedelta(days=45)),  # away for the coming weeks
+        },
+        {
+            "email": "demo-nuori-8@demo.test",
+            "display_name": "Kuura",
+            "kind": "youth",
+            "birth_year": this_year - 20,
+            "region": "pohjois-savo",
+            "themes": ["foster_care", "siblings"],
+            "roles": ["visitor", "panellist"],
+            "slots": WEEKDAYS_ALL_DAY,
+            "monthly_cap": 1,  # already has one engagement this month and next (engagements/demo.py)
+        },
+        {
+            "email": "demo-vanhempi-4@demo.test",
+            "display_name": "Revontuli",
+            "kind": "parent",
+            "birth_year": 1983,
+            "region": "pohjois-savo",
+            "themes": ["child_placed", "open_care"],
+            "roles": ["visitor", "reflector", "speaker"],
+            "slots": WEEKDAYS_ALL_DAY,
+            # Was a client of the Kuopio open-care unit: never sent there.
+            "avoid_units": ["Lastensuojelun avohuolto, Kuopio"],
+            "avoid_municipalities": ["Siilinjärvi"],
+        },
+        {
+            "email": "demo-vanhempi-5@demo.test",
+            "display_name": "Hilla",
+            "kind": "parent",
+            "birth_year": 1980,
+            "region": "keski-suomi",
+            "themes": ["child_placed", "mental_health"],
+            "avoid": ["domestic_violence"],  # does not talk about violence in the family
+            "roles": ["visitor", "co_trainer", "working_group"],
+            "slots": WEEKDAYS_ALL_DAY,
+        },
     ]
+    # The experts who carry the everyday work, across the four areas.
+    ready = [
+        (
+            "Tähti",
+            "youth",
+            22,
+            "pohjois-savo",
+            ["etela-savo"],
+            ["foster_care", "school_support"],
+            ["visitor", "speaker", "panellist"],
+        ),
+        ("Aamu", "youth", 19, "pohjois-savo", [], ["residential_care", "mental_health"], ["visitor", "panellist"]),
+        (
+            "Pilvi",
+            "youth",
+            26,
+            "pohjois-savo",
+            ["keski-suomi"],
+            ["aftercare", "open_care"],
+            ["visitor", "co_trainer", "speaker"],
+        ),
+        (
+            "Virta",
+            "parent",
+            44,
+            "pohjois-savo",
+            [],
+            ["child_placed", "substance_abuse"],
+            ["visitor", "working_group", "reflector"],
+        ),
+        (
+            "Sade",
+            "parent",
+            39,
+            "pohjois-savo",
+            ["pohjois-karjala"],
+            ["child_placed", "disability"],
+            ["visitor", "speaker"],
+        ),
+        ("Laine", "youth", 23, "keski-suomi", [], ["foster_care", "siblings"], ["visitor", "panellist", "interviewee"]),
+        (
+            "Tuisku",
+            "youth",
+            21,
+            "keski-suomi",
+            ["pohjois-savo"],
+            ["residential_care", "school_support"],
+            ["visitor", "speaker"],
+        ),
+        (
+            "Kaste",
+            "youth",
+            27,
+            "keski-suomi",
+            [],
+            ["aftercare", "mental_health"],
+            ["co_trainer", "working_group", "visitor"],
+        ),
+        ("Seija", "parent", 48, "keski-suomi", [], ["child_placed", "domestic_violence"], ["visitor", "reflector"]),
+        (
+            "Onni",
+            "parent",
+            42,
+            "keski-suomi",
+            ["etela-savo"],
+            ["substance_abuse", "child_placed"],
+            ["working_group", "visitor"],
+        ),
+        ("Ilta", "youth", 20, "etela-savo", [], ["foster_care", "open_care"], ["visitor", "panellist"]),
+        (
+            "Kielo",
+            "youth",
+            25,
+            "etela-savo",
+            ["pohjois-savo"],
+            ["residential_care", "aftercare"],
+            ["visitor", "speaker", "material_reviewer"],
+        ),
+        ("Viljami", "youth", 22, "etela-savo", [], ["school_support", "mental_health"], ["visitor", "interviewee"]),
+        (
+            "Marketta",
+            "parent",
+            51,
+            "etela-savo",
+            [],
+            ["child_placed", "mental_health"],
+            ["visitor", "co_trainer", "reflector"],
+        ),
+        (
+            "Tapio",
+            "parent",
+            46,
+            "etela-savo",
+            ["keski-suomi"],
+            ["substance_abuse", "domestic_violence"],
+            ["working_group", "visitor"],
+        ),
+        ("Lumi", "youth", 18, "pohjois-karjala", [], ["foster_care", "siblings"], ["visitor", "panellist"]),
+        (
+            "Myrsky",
+            "youth",
+            24,
+            "pohjois-karjala",
+            ["pohjois-savo"],
+            ["residential_care", "open_care"],
+            ["visitor", "speaker"],
+        ),
+        (
+            "Ruska",
+            "youth",
+            28,
+            "pohjois-karjala",
+            [],
+            ["aftercare", "migration"],
+            ["co_trainer", "visitor", "material_reviewer"],
+        ),
+        (
+            "Helka",
+            "parent",
+            40,
+            "pohjois-karjala",
+            [],
+            ["child_placed", "disability"],
+            ["visitor", "reflector", "working_group"],
+        ),
+        (
+            "Eero",
+            "parent",
+            53,
+            "pohjois-karjala",
+            ["pohjois-savo"],
+            ["substance_abuse", "child_placed"],
+            ["visitor", "speaker"],
+        ),
+        ("Nuppu", "youth", 19, "keski-suomi", [], ["school_support", "siblings"], ["visitor", "panellist"]),
+        (
+            "Sisu",
+            "parent",
+            37,
+            "pohjois-savo",
+            [],
+            ["migration", "child_placed"],
+            ["visitor", "interviewee", "speaker"],
+        ),
+        (
+            "Halla",
+            "youth",
+            29,
+            "etela-savo",
+            ["pohjois-karjala"],
+            ["aftercare", "residential_care"],
+            ["co_trainer", "visitor"],
+        ),
+        (
+            "Oiva",
+            "parent",
+            45,
+            "pohjois-karjala",
+            [],
+            ["open_care", "mental_health"],
+            ["working_group", "visitor", "reflector"],
+        ),
+    ]
+    languages_by_name = {
+        "Leila": ["fi", "ar", "en"],
+        "Sisu": ["fi", "so"],
+        "Ruska": ["fi", "uk", "en"],
+        "Kielo": ["fi", "sv"],
+    }
+    for number, (name, kind, age, region, travel, themes, roles) in enumerate(ready, start=1):
+        rows.append(
+            {
+                "email": f"demo-{number:02d}@demo.test",
+                "display_name": name,
+                "kind": kind,
+                "birth_year": this_year - age,
+                "birth_month": (number % 12) + 1,
+                "region": region,
+                "travel": travel,
+                "themes": themes,
+                "roles": roles,
+                "languages": languages_by_name.get(name, ["fi"]),
+                "slots": WEEKDAYS_ALL_DAY if number % 3 else WEEKDAY_AFTERNOONS,
+                "consents": "all" if number % 4 == 0 else "required",
+                "trainings": ["basic", "speaking"] if number % 2 else ["basic"],
+                "compensation": ExpertProfile.Compensation.EXPENSES
+                if number % 7 == 0
+                else ExpertProfile.Compensation.FEE,
+                "created_days_ago": 60 + number * 37,
+            }
+        )
     coordinator = User.objects.get(email="coordinator@demo.test")
     for row in rows:
         user = account(row["email"], first_name=row["display_name"], last_name="Demo")
@@ -245,21 +510,32 @@ def seed_demo_experts(regions: dict[str, Region], units: dict[str, Unit]) -> Non
             birth_year=row["birth_year"],
             birth_month=row.get("birth_month"),
             region=regions[row["region"]],
+            travel=[regions[row["region"]], *(regions[code] for code in row.get("travel", []))],
             themes=row["themes"],
+            avoid=row.get("avoid"),
             roles=row["roles"],
             languages=row.get("languages", ["fi"]),
-            slots=[(d, p) for d in (0, 2, 4) for p in (1, 2)],
+            slots=row.get("slots", SOME_DAYS),
             status=row.get("status", ExpertProfile.Status.ACTIVE),
             consents=row.get("consents", "required"),
             pause_until=row.get("pause_until"),
-            trainings=["basic"],
+            trainings=row.get("trainings", ["basic"]),
+            monthly_cap=row.get("monthly_cap"),
+            compensation=row.get("compensation", ExpertProfile.Compensation.FEE),
         )
+        if "created_days_ago" in row:
+            # Joined over the years: the manager's "new active experts" has a history too.
+            ExpertProfile.objects.filter(pk=profile.pk).update(
+                created_at=timezone.now() - dt.timedelta(days=row["created_days_ago"])
+            )
+        profile.avoid_units.set([units[name] for name in row.get("avoid_units", [])])
+        profile.avoid_municipalities.set(Municipality.objects.filter(name__in=row.get("avoid_municipalities", [])))
         if row.get("guardian") and not profile.consent_records.filter(given_by=ConsentRecord.By.GUARDIAN).exists():
             profile.record_guardian_consent(
                 guardian_name="Huoltaja Demo",
                 relation="äiti",
                 method="allekirjoitettu lomake",
-                given_on=timezone.localdate() - dt.timedelta(days=30),
+                given_on=today - dt.timedelta(days=30),
                 recorded_by=coordinator,
                 email="huoltaja@demo.test",
                 notice=ConsentRecord.Notice.PAPER,
@@ -267,9 +543,13 @@ def seed_demo_experts(regions: dict[str, Region], units: dict[str, Unit]) -> Non
         if row["display_name"] == "Pirjo" and not profile.exceptions.exists():
             AvailabilityException.objects.create(
                 expert=profile,
-                start_date=timezone.localdate() + dt.timedelta(days=60),
-                end_date=timezone.localdate() + dt.timedelta(days=70),
+                start_date=today + dt.timedelta(days=60),
+                end_date=today + dt.timedelta(days=70),
                 note="Lomamatka",
+            )
+        if "away" in row and not profile.exceptions.exists():
+            AvailabilityException.objects.create(
+                expert=profile, start_date=row["away"][0], end_date=row["away"][1], note="Vaihto-opiskelu"
             )
 
 

@@ -28,7 +28,8 @@ from experts.models import (
     old_enough_to_apply,
 )
 from experts.photos import reencode_photo
-from registry.models import Region
+from registry.forms import without_blank_radio
+from registry.models import Municipality, Region, Unit
 
 
 def _checkboxes(queryset: Any, label: Any, required: bool = False) -> forms.ModelMultipleChoiceField:
@@ -134,6 +135,7 @@ class ApplicationForm(forms.ModelForm):
         self.fields["birth_year"].help_text = self.fields["birth_year"].help_text % {"age": settings.MINIMUM_AGE}
         self.fields["birth_month"].required = True
         self.fields["birth_month"].error_messages["required"] = _("Please give your birth month.")
+        without_blank_radio(self)
 
     def clean_website(self) -> str:
         if self.cleaned_data.get("website"):
@@ -215,6 +217,7 @@ class ProfileForm(forms.ModelForm):
         self.fields["home_region"].queryset = Region.objects.all()
         self.fields["avoid_topics"].help_text = _("The coordinator will not offer you engagements on these topics.")
         self.fields["birth_year"].widget.attrs.update({"inputmode": "numeric"})
+        without_blank_radio(self)
 
     def clean_birth_year(self) -> int | None:
         return _validate_birth_year(self.cleaned_data.get("birth_year"), required=False)
@@ -401,6 +404,33 @@ class TrainingsForm(forms.ModelForm):
     class Meta:
         model = ExpertProfile
         fields = ["trainings"]
+
+
+class ExclusionsForm(forms.ModelForm):
+    """Conflicts of interest: units and municipalities the expert must never be sent to (e.g. where
+    they are or were a client, or where a relative works). Matching excludes them."""
+
+    avoid_units = forms.ModelMultipleChoiceField(
+        queryset=Unit.objects.select_related("organisation").order_by("organisation__name", "name"),
+        label=_("Units never to be sent to"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    avoid_municipalities = forms.ModelMultipleChoiceField(
+        queryset=Municipality.objects.order_by("name"),
+        label=_("Municipalities never to be sent to"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ExpertProfile
+        fields = ["avoid_units", "avoid_municipalities"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The organisation tells apart units with the same name.
+        self.fields["avoid_units"].label_from_instance = lambda unit: f"{unit.name} ({unit.organisation.name})"
 
 
 class CoordinatorNotesForm(forms.ModelForm):

@@ -859,9 +859,12 @@ class Application(models.Model):
         )
 
 
-def invitation_url(user: Any) -> str:
+def invitation_url(user: Any, *, next_url: str = "") -> str:
     """A one-time link to set a password: allauth's password-reset key, which stops working once
-    the password is set, and after PASSWORD_RESET_TIMEOUT."""
+    the password is set, and after PASSWORD_RESET_TIMEOUT. Setting the password signs the person
+    in; `next_url` (a path of ours) is where they land then."""
+    from urllib.parse import urlencode
+
     from allauth.account.forms import default_token_generator
     from allauth.account.utils import user_pk_to_url_str
     from django.urls import reverse
@@ -870,7 +873,8 @@ def invitation_url(user: Any) -> str:
         "account_reset_password_from_key",
         kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
     )
-    return f"{settings.SITE_URL}{path}"
+    query = f"?{urlencode({'next': next_url})}" if next_url else ""
+    return f"{settings.SITE_URL}{path}{query}"
 
 
 def send_invitation(user: Any, *, new_account: bool) -> None:

@@ -44,4 +44,5 @@ urlpatterns = [
     path("coordinator/experts/<int:pk>/status/", coordination.expert_status, name="expert-status"),
     path("coordinator/experts/<int:pk>/trainings/", coordination.expert_trainings, name="expert-trainings"),
     path("coordinator/experts/<int:pk>/notes/", coordination.expert_notes, name="expert-notes"),
+    path("coordinator/experts/<int:pk>/exclusions/", coordination.expert_exclusions, name="expert-exclusions"),
 ]

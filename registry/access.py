@@ -63,3 +63,24 @@ def manager_regions(request: AuthenticatedHttpRequest) -> QuerySet[Region] | Non
 def scope_label(regions: QuerySet[Region] | None) -> list[Region] | None:
     """The regions as a list for the page's "you see: …" line (None: the whole area)."""
     return None if regions is None else list(regions)
+
+
+def can_manage_staff(user: Any) -> bool:
+    """Who gives and takes away coordinator and manager roles in the service: administrators and
+    coordinators of the whole area (a regional coordinator cannot widen their own scope)."""
+    if not user.is_authenticated:
+        return False
+    if user.has_role(Role.ADMIN):
+        return True
+    return user.has_role(Role.COORDINATOR) and regions_in_scope(user, StaffRole.Kind.COORDINATOR) is None
+
+
+def staff_manager_required(view: View) -> View:
+    @login_required
+    @wraps(view)
+    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not can_manage_staff(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped

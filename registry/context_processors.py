@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from registry.access import active_role
+from registry.access import active_role, can_manage_staff
 from registry.forms import RoleSwitchForm
 
 
@@ -17,6 +17,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
         role = active_role(request)
         context["active_role"] = role
         context["user_roles"] = roles
+        # The link to the staff roles page; counted only for coordinators and admins.
+        context["can_manage_staff"] = lambda: can_manage_staff(user)
         if len(roles) > 1:
             context["role_switch_form"] = RoleSwitchForm(initial={"role": role}, roles=roles)
     return context

@@ -4,12 +4,15 @@ demo parts of every app (registry, then experts, then engagements)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from registry.models import Municipality, Organisation, Region, StaffRole, Unit, UnitMembership, User
@@ -113,6 +116,23 @@ ORGANISATIONS: list[tuple[str, str, str | None, list[tuple[str, str, str]]]] = [
 ]
 
 
+# The demo logins of the README keep their units; the other units get a worker each.
+README_UNITS = {"Lastensuojelun avohuolto, Kuopio", "Nuorisokoti Lieksa"}
+REGIONAL_COORDINATORS = [
+    ("coordinator-ks@demo.test", "Kerttu", "keski-suomi"),
+    ("coordinator-pk@demo.test", "Paavo", "pohjois-karjala"),
+]
+UNIT_WORKERS = [
+    ("Anna", "Avohuolto", "Sosiaalityöntekijä"),
+    ("Mikko", "Perhetyö", "Perhetyöntekijä"),
+    ("Laura", "Lastensuojelu", "Johtava sosiaalityöntekijä"),
+    ("Jussi", "Jälkihuolto", "Ohjaaja"),
+    ("Elina", "Koulukuraattori", "Kuraattori"),
+    ("Timo", "Psykiatria", "Sairaanhoitaja"),
+    ("Katja", "Kehittäjä", "Kehittämiskoordinaattori"),
+]
+
+
 def seed_places() -> dict[str, Region]:
     regions: dict[str, Region] = {}
     for code, name, name_sv, name_en, municipalities in REGIONS:
@@ -145,15 +165,29 @@ def seed_organisations(regions: dict[str, Region]) -> dict[str, Unit]:
     return units
 
 
+@cache
+def demo_password_hash() -> str:
+    """One hash for every demo account (they share the password): hashing is slow on purpose, and
+    the demo has dozens of accounts. A fixed salt keeps a second seed from rehashing anything."""
+    return make_password(DEMO_PASSWORD, salt="kokemusdemo2026")
+
+
 def account(email: str, *, first_name: str, last_name: str, language: str = "fi", **extra: Any) -> User:
     user, created = User.objects.get_or_create(
         email=email,
-        defaults={"first_name": first_name, "last_name": last_name, "preferred_language": language, **extra},
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "preferred_language": language,
+            "password": demo_password_hash(),
+            **extra,
+        },
     )
-    if created or not user.check_password(DEMO_PASSWORD):
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+    if user.password != demo_password_hash():
+        user.password = demo_password_hash()
+        user.save(update_fields=["password"])
+    if created or not EmailAddress.objects.filter(user=user, email=email, verified=True, primary=True).exists():
+        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user
 
 
@@ -181,6 +215,22 @@ def seed_accounts(units: dict[str, Unit]) -> None:
     coordinator = account("coordinator@demo.test", first_name="Kaisa", last_name="Koordinaattori")
     StaffRole.objects.get_or_create(user=coordinator, role=StaffRole.Kind.COORDINATOR, region=None)
     with_totp(coordinator)
+    # Two coordinators who work in one wellbeing area each: they see only its requests and experts.
+    for email, first_name, region_code in REGIONAL_COORDINATORS:
+        regional = account(email, first_name=first_name, last_name="Koordinaattori")
+        StaffRole.objects.get_or_create(
+            user=regional, role=StaffRole.Kind.COORDINATOR, region=Region.objects.get(code=region_code)
+        )
+        with_totp(regional)
+    # A worker in every other unit, so the history has requests from all over the area.
+    for number, (unit_name, unit) in enumerate(sorted(units.items()), start=1):
+        if unit_name in README_UNITS:
+            continue
+        first_name, last_name, title = UNIT_WORKERS[(number - 1) % len(UNIT_WORKERS)]
+        worker = account(f"tyontekija{number}@demo.test", first_name=first_name, last_name=last_name)
+        UnitMembership.objects.update_or_create(
+            user=worker, unit=unit, defaults={"title": title, "approved_at": now - timedelta(days=900)}
+        )
     manager = account("manager@demo.test", first_name="Pekka", last_name="Päällikkö")
     StaffRole.objects.get_or_create(user=manager, role=StaffRole.Kind.MANAGER, region=None)
     with_totp(manager)

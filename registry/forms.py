@@ -2,11 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordKeyForm
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import AccessibilityFeedback, Role
+from registry.models import AccessibilityFeedback, Region, Role, StaffRole
 
 
 class RoleSwitchForm(forms.Form):
@@ -52,3 +56,62 @@ class FeedbackAnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For example: answered by e-mail on 3 March; the fix is on the list of known problems."),
     )
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login, where "remember me" on one's own phone keeps an expert or a unit member
+    signed in for REMEMBER_ME_DAYS, so that the next offer is one tap away. Staff, who sign in with
+    a second factor and see many people's data, keep the normal session length."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "remember" in self.fields:
+            self.fields["remember"].label = _("Keep me signed in on this device")
+            self.fields["remember"].help_text = _(
+                "Only on your own phone or computer. You stay signed in for %(days)s days."
+            ) % {"days": settings.REMEMBER_ME_DAYS}
+
+    def login(self, request: HttpRequest, redirect_url: str | None = None) -> HttpResponse:
+        response = super().login(request, redirect_url)
+        user = getattr(self, "user", None)
+        if self.cleaned_data.get("remember") and user is not None and not user.requires_mfa():
+            request.session.set_expiry(settings.REMEMBER_ME_DAYS * 24 * 60 * 60)
+        return response
+
+
+class SetPasswordForm(ResetPasswordKeyForm):
+    """Setting a password from an invitation or reset link: one field is enough (the person can
+    always use the link again or reset the password), and the page needs one interaction less."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["password2"]
+        self.fields["password1"].label = _("Choose a password")
+
+
+def without_blank_radio(form: forms.BaseForm) -> None:
+    """A model field with choices and no default gets Django's "---------" choice, which a radio
+    list shows (and checks) as if it were an answer. A radio list needs no blank: nothing is
+    checked until the person chooses, and a required field says so."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.RadioSelect) and isinstance(field, forms.ChoiceField):
+            field.choices = [choice for choice in field.choices if choice[0] not in ("", None)]
+
+
+class StaffRoleForm(forms.Form):
+    """A coordinator's or manager's role and scope: one wellbeing area, or the whole area."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        help_text=_("Someone without an account gets a link to set a password (and then sets up two-factor sign-in)."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=StaffRole.Kind.choices, widget=forms.RadioSelect)
+    region = forms.ModelChoiceField(
+        label=_("Wellbeing area"),
+        queryset=Region.objects.all(),
+        required=False,
+        empty_label=_("The whole cooperation area"),
+    )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()

@@ -83,10 +83,12 @@ def send_templated_mail(
     language: str | None = None,
     urgent: bool = False,
     now: dt.datetime | None = None,
+    attachments: list[tuple[str, str, str]] | None = None,
 ) -> list[OutgoingMessage]:
     """Render now and keep one row per address in the surrounding transaction; deliver once that
     transaction has committed (after the quiet hours unless urgent). A rollback takes the rows
-    with it, so nothing is sent about a change that did not happen."""
+    with it, so nothing is sent about a change that did not happen. `attachments` are (file name,
+    text content, MIME type), e.g. an .ics file."""
     subject, text, html = render_message(template_prefix, context, language)
     now = now or timezone.now()
     run_after = None if urgent else quiet_hours_end(now)
@@ -103,6 +105,7 @@ def send_templated_mail(
             subject=subject[:300],
             text=text,
             html=html,
+            attachments=[list(attachment) for attachment in attachments or []],
             # An address the provider refused gets nothing more until it changes; the message is
             # kept where the coordinator sees it and can send it again.
             status=Status.UNDELIVERABLE if held else Status.PENDING,
@@ -154,6 +157,8 @@ def deliver_message(message_id: int) -> str:
     email = EmailMultiAlternatives(subject=message.subject, body=message.text, to=[message.to])
     if message.html:
         email.attach_alternative(message.html, "text/html")
+    for filename, content, mimetype in message.attachments:
+        email.attach(filename, content, mimetype)
     # anymail passes this to the provider and it comes back with the delivery report.
     email.metadata = {"outgoing_message": str(message.pk)}  # type: ignore[attr-defined]
     try:

@@ -554,6 +554,8 @@ class OutgoingMessage(models.Model):
     subject = models.CharField(_("subject"), max_length=300)
     text = models.TextField(_("text"))
     html = models.TextField(_("HTML"), blank=True)
+    # Files sent with the message: [file name, text content, MIME type] (e.g. an .ics file).
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # The kind of error only (an exception class or the provider's event): never an address.

@@ -120,6 +120,7 @@ PERSONAL_DATA = [
             # The text can hold one-time links (invitations, password resets): never shown again.
             "text": Field(Category.LOG, (A,), export=False),
             "html": Field(Category.LOG, (A,), export=False),
+            "attachments": Field(Category.LOG, (A,), export=False),
             "status": Field(Category.LOG, (P, C, A)),
             "created_at": Field(Category.LOG, (P, C, A)),
             "sent_at": Field(Category.LOG, (P, C, A)),

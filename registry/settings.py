@@ -168,7 +168,14 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# Setting a password from an invitation link signs the person in and takes them where they were
+# going (a new unit worker: the request form); staff still pass their second factor.
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = True
+ACCOUNT_FORMS = {"login": "registry.forms.LoginForm", "reset_password_from_key": "registry.forms.SetPasswordForm"}
+# "Keep me signed in" on one's own device (experts and unit members; staff keep SESSION_COOKIE_AGE).
+REMEMBER_ME_DAYS = env_int(
+    "REMEMBER_ME_DAYS", 30, help='Days an expert or a unit member who chose "keep me signed in" stays signed in.'
+)
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from registry import accessibility, health, sessions, views
+from registry import accessibility, health, sessions, staff, views
 
 # The admin signs in through allauth too, so MFA and rate limits apply to it.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
@@ -30,6 +30,8 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("home/role/", views.switch_role, name="switch-role"),
     path("session/continue/", sessions.continue_session, name="continue-session"),
+    path("staff/roles/", staff.staff_roles, name="staff-roles"),
+    path("staff/roles/<int:pk>/remove/", staff.staff_role_remove, name="staff-role-remove"),
     path("", include("experts.urls")),
     path("", include("engagements.urls")),
     path("accounts/", include("allauth.urls")),

@@ -71,6 +71,11 @@ def sample_context(request: Any, assignment: Any, user: Any, kind: str = "offer_
         "expires_at": timezone.now() + dt.timedelta(days=30),
         "item_id": 1,
         "due": timezone.localdate() + dt.timedelta(days=14),
+        # the guardian's notice
+        "purposes": ["Rekisteri", "Yhteydenotot tarjouksista"],
+        "until": timezone.localdate() + dt.timedelta(days=365),
+        "privacy_url": f"{site}/privacy/",
+        "contact_email": settings.PRIVACY_CONTACT_EMAIL,
         # allauth
         "password_reset_url": f"{site}/accounts/password/reset/key/1-abc/",
         "activate_url": f"{site}/accounts/confirm-email/abc/",

@@ -244,10 +244,10 @@ def test_feedback_list_queries_do_not_grow(client: Any, coordinator: Any, django
     client.force_login(coordinator)
     for _ in range(3):
         make_feedback()
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         assert client.get(reverse("accessibility-feedback-list")).status_code == 200
     for _ in range(30):
         make_feedback(days_ago=2, answered_at=timezone.now(), answered_by=coordinator)
         make_feedback()
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         assert client.get(reverse("accessibility-feedback-list")).status_code == 200

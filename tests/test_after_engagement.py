@@ -387,3 +387,23 @@ def test_unit_sees_impact_and_feedback_links_only_after_completion(
     page = client.get(reverse("engagements:unit-request", args=[req.pk])).content.decode()
     assert reverse("engagements:unit-feedback", args=[req.pk]) in page
     assert reverse("engagements:impact", args=[req.pk]) in page
+
+
+def test_radio_scales_have_no_blank_choice() -> None:
+    """Django adds a "---------" choice to a model field with choices and no default; a radio list
+    showed it (checked) as if it were an answer."""
+    from engagements.forms import ExpenseClaimForm, ExpertFeedbackForm, UnitFeedbackForm
+    from experts.forms import ApplicationForm, ProfileForm
+
+    forms_ = [
+        UnitFeedbackForm(),
+        ExpertFeedbackForm(),
+        ExpenseClaimForm(km_rate=None),
+        ApplicationForm(),
+        ProfileForm(),
+    ]
+    for form in forms_:
+        for name, field in form.fields.items():
+            if field.widget.__class__.__name__ == "RadioSelect":
+                assert "" not in [value for value, _label in field.choices], (form.__class__.__name__, name)
+                assert "---------" not in str(form[name]), (form.__class__.__name__, name)

@@ -381,3 +381,40 @@ def test_turning_on_and_off_need_post_and_login(client: Client, expert: ExpertPr
     assert client.post(reverse(name))["Location"].startswith(reverse("account_login"))
     client.force_login(expert.user)
     assert client.get(reverse(name)).status_code == 405
+
+
+# The confirmation e-mail ----------------------------------------------------------------------------
+
+
+def test_confirmation_email_carries_the_ics_file_as_well_as_the_link(
+    make_request: Callable[..., Request],
+    expert: ExpertProfile,
+    coordinator: User,
+    unit_member: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.core import mail
+
+    from tests.conftest import ready_expert
+
+    ready_expert(expert)
+    req = make_request(status="offered", title="Paneeli kalenteriin")
+    assignment = make_assignment(req, expert, status="accepted")
+    with django_capture_on_commit_callbacks(execute=True):
+        assignment.confirm(by=coordinator)
+    for address, link in [
+        (expert.user.email, reverse("engagements:offer", args=[assignment.pk])),
+        (unit_member.email, reverse("engagements:unit-request", args=[req.pk])),
+    ]:
+        (message,) = [m for m in mail.outbox if address in m.to]
+        assert link in message.body
+        (attachment,) = message.attachments
+        filename, content, mimetype = attachment
+        assert (filename, mimetype) == ("engagement.ics", "text/calendar")
+        (event,) = events_of(content.encode() if isinstance(content, str) else content)
+        assert (event.decoded("DTSTART"), event.decoded("DTEND")) == (req.starts_at, req.ends_at)
+        # Only the time, the type and a link: the mailbox may not be private (docs/privacy.md).
+        assert str(event["SUMMARY"]) == str(req.get_type_display())
+        assert link in str(event["URL"])
+        for secret in (req.title, req.task, req.place):
+            assert secret not in content

@@ -319,3 +319,48 @@ def test_two_coordinators_answering_the_same_feedback_record_one_answer(coordina
     assert sorted(outcomes) == ["already", "answered"]
     item.refresh_from_db()
     assert item.answer_note in {"A", "B"} and item.answered_by in {coordinator, other}
+
+
+# The offer e-mail's link ----------------------------------------------------------------------------
+
+
+def test_two_taps_on_the_offer_link_at_once_answer_once(expert: Any, make_request: Any, coordinator: Any) -> None:
+    from registry.models import AuditEvent
+
+    ready_expert(expert)
+    req = make_request(status="matching")
+    (offer,) = req.make_offers([expert], by=coordinator, answer_by=timezone.now() + dt.timedelta(days=2))
+    nonce = offer.answer_nonce
+    barrier = threading.Barrier(THREADS)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def tap(accept: bool) -> None:
+        try:
+            assignment = Assignment.objects.get(pk=offer.pk)
+            barrier.wait(timeout=10)
+            assignment.answer_with_link(nonce, accept=accept)
+            result = "answered"
+        except InvalidTransition:
+            result = "refused"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    # Some tap "accept", some "decline": the link works exactly once, whichever comes first.
+    threads = [threading.Thread(target=tap, args=(i % 2 == 0,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["answered"] + ["refused"] * (THREADS - 1)
+    offer.refresh_from_db()
+    assert offer.status in (Assignment.Status.ACCEPTED, Assignment.Status.DECLINED)
+    assert offer.answer_nonce == ""
+    assert (
+        AuditEvent.objects.filter(
+            object_type="engagements.assignment", object_id=str(offer.pk), detail__endswith="with the e-mail link"
+        ).count()
+        == 1
+    )

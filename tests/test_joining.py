@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "Oma-Salasana-2026"
 KEY_PATH = re.compile(r"/accounts/password/reset/key/[^/\s]+/")
+KEY_LINK = re.compile(r"/accounts/password/reset/key/[^/\s]+/(\?next=[^\s\"]+)?")
 
 
 # Helpers -------------------------------------------------------------------------------------------
@@ -54,13 +55,20 @@ def key_path(message: Any) -> str:
     return found.group(0)
 
 
+def key_link(message: Any) -> str:
+    """The link's path with its query (where the person lands once the password is set)."""
+    found = KEY_LINK.search(message.body)
+    assert found, message.body
+    return found.group(0)
+
+
 def set_password(client: Client, path: str, password: str = NEW_PASSWORD) -> Any:
     """allauth's flow: the key URL redirects to a form URL that keeps the key in the session."""
     response = client.get(path, follow=True)
     assert response.status_code == 200
     assert not response.context.get("token_fail")
     form_url = response.redirect_chain[-1][0] if response.redirect_chain else path
-    return client.post(form_url, {"password1": password, "password2": password})
+    return client.post(form_url, {"password1": password})
 
 
 def local_input(moment: dt.datetime) -> str:
@@ -93,14 +101,11 @@ def request_data(unit: Unit, **overrides: Any) -> dict[str, Any]:
 
 
 def create_and_submit_request(client: Client, unit: Unit, capture: Any, **overrides: Any) -> Request:
-    response = client.post(reverse("engagements:request-create"), request_data(unit, **overrides))
+    """One step: the form's "Send" saves and submits the request."""
+    with capture(execute=True):
+        response = client.post(reverse("engagements:request-create"), {**request_data(unit, **overrides), "send": "1"})
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     obj = Request.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
-    assert obj.status == Request.Status.DRAFT
-    with capture(execute=True):
-        response = client.post(reverse("engagements:request-submit", args=[obj.pk]))
-    assert response.status_code == 302
-    obj.refresh_from_db()
     assert obj.status == Request.Status.SUBMITTED
     return obj
 
@@ -160,17 +165,22 @@ def test_joined_worker_sets_password_signs_in_and_writes_a_request(
 ) -> None:
     colleagues_request = make_request()
     post_join(client, django_capture_on_commit_callbacks, unit=str(unit.pk))
-    path = key_path(mail.outbox[0])
+    link = key_link(mail.outbox[0])
+    assert link.endswith(f"?next={reverse('engagements:request-create').replace('/', '%2F')}")
 
+    # Setting the password signs the worker in and lands them in the request form they came for.
     worker = Client()
-    response = set_password(worker, path)
+    response = set_password(worker, link)
     assert response.status_code == 302
-    assert "_auth_user_id" not in worker.session  # allauth does not sign in on a password reset here
-
-    response = worker.post(
-        reverse("account_login"), {"login": "maija.meikalainen@hyvinvointialue.example", "password": NEW_PASSWORD}
+    assert response["Location"] == reverse("engagements:request-create")
+    assert worker.session["_auth_user_id"] == str(
+        User.objects.get(email="maija.meikalainen@hyvinvointialue.example").pk
     )
-    assert response.status_code == 302
+    form = worker.get(response["Location"])
+    assert form.status_code == 200
+    initial = form.context["form"].initial
+    assert initial["contact_email"] == "maija.meikalainen@hyvinvointialue.example"
+    assert initial["languages"] == [Language.objects.get(code="fi").pk]
     assert worker.get(reverse("home"))["Location"] == reverse("engagements:unit-home")
     assert worker.get(reverse("engagements:unit-home")).status_code == 200
 
@@ -215,6 +225,7 @@ def test_missing_unit_is_created_inactive_and_activated_when_the_first_request_i
     response = post_join(
         client,
         django_capture_on_commit_callbacks,
+        unit="not-listed",
         new_organisation=str(organisation.pk),
         new_unit_name="  Perhetyön tiimi  ",
         new_unit_sector=Unit.Sector.FAMILY_SOCIAL_WORK,
@@ -246,15 +257,14 @@ def test_missing_unit_is_created_inactive_and_activated_when_the_first_request_i
 # Bad input -----------------------------------------------------------------------------------------
 
 
-def test_missing_unit_and_missing_new_unit_fields_are_refused_and_input_kept(
+def test_no_unit_chosen_gets_one_error_and_input_kept(
     client: Client, unit: Unit, django_capture_on_commit_callbacks: Any
 ) -> None:
     users_before = User.objects.count()
     response = post_join(client, django_capture_on_commit_callbacks)
     assert response.status_code == 400
     errors = response.context["form"].errors
-    for field in ("new_organisation", "new_unit_name", "new_unit_sector", "new_unit_municipality"):
-        assert errors[field], field
+    assert set(errors) == {"unit"}  # one error, not four about a missing unit nobody described
     page = response.content.decode()
     assert 'value="Maija Meikäläinen"' in page
     assert User.objects.count() == users_before
@@ -263,15 +273,45 @@ def test_missing_unit_and_missing_new_unit_fields_are_refused_and_input_kept(
     assert mail.outbox == []
 
 
+def test_join_page_lists_units_first_and_hides_the_missing_unit_fields(client: Client, unit: Unit) -> None:
+    form = client.get(reverse("engagements:join")).context["form"]
+    choices = list(form.fields["unit"].choices)
+    assert choices[0][0] == ""  # "Choose your unit", and nothing chosen for the worker
+    assert choices[1] == (unit.organisation.name, [(str(unit.pk), unit.name)])
+    assert choices[-1][0] == "not-listed"
+    page = client.get(reverse("engagements:join")).content.decode()
+    assert 'class="missing-unit"' in page  # hidden by the stylesheet until "not on the list" is chosen
+
+
+def test_choosing_not_listed_without_a_stylesheet_asks_for_the_unit_as_a_second_step(
+    client: Client, unit: Unit, django_capture_on_commit_callbacks: Any
+) -> None:
+    response = post_join(client, django_capture_on_commit_callbacks, unit="not-listed")
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.asking_for_missing_unit
+    assert not any(form.errors.get(field) for field in form.MISSING_UNIT_FIELDS)
+    page = response.content.decode()
+    assert 'class="missing-unit is-shown"' in page
+    assert 'value="Maija Meikäläinen"' in page
+    assert not User.objects.filter(email__icontains="meikalainen").exists()
+    assert mail.outbox == []
+
+
 def test_partly_described_missing_unit_is_refused(
     client: Client, organisation: Organisation, django_capture_on_commit_callbacks: Any
 ) -> None:
     response = post_join(
-        client, django_capture_on_commit_callbacks, new_organisation=str(organisation.pk), new_unit_name="Tiimi"
+        client,
+        django_capture_on_commit_callbacks,
+        unit="not-listed",
+        new_organisation=str(organisation.pk),
+        new_unit_name="Tiimi",
     )
     assert response.status_code == 400
     errors = response.context["form"].errors
     assert set(errors) == {"new_unit_sector", "new_unit_municipality"}
+    assert list(errors["new_unit_sector"]) != list(errors["new_unit_municipality"])
     assert not Unit.objects.exists()
     assert mail.outbox == []
 

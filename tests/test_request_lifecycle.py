@@ -61,11 +61,50 @@ def request_form_data(unit: Any, **overrides: Any) -> dict[str, Any]:
 # Unit member ---------------------------------------------------------------------------------
 
 
+def test_unit_member_sends_a_request_in_one_step(
+    client: Client, unit_member: User, unit: Any, coordinator: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    client.force_login(unit_member)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("engagements:request-create"), {**request_form_data(unit), "send": "1"})
+    assert response.status_code == 302
+    req = Request.objects.get()
+    assert response["Location"] == reverse("engagements:unit-request", args=[req.pk])
+    assert req.status == Request.Status.SUBMITTED
+    assert req.submitted_at is not None
+    assert req.created_by == unit_member
+    assert [m.to for m in mail.outbox] == [[coordinator.email]]
+    assert Notification.objects.filter(user=coordinator, kind="request_submitted").exists()
+
+
+def test_request_form_is_prefilled_with_what_is_known(client: Client, unit_member: User, unit: Any) -> None:
+    from registry.models import Municipality
+
+    unit.municipality = Municipality.objects.create(region=unit.region, name="Kuopio")
+    unit.save()
+    unit_member.preferred_language = "sv"
+    unit_member.save()
+    client.force_login(unit_member)
+    form = client.get(reverse("engagements:request-create")).context["form"]
+    assert form.initial["languages"] == [Language.objects.get(code="sv").pk]
+    assert form.initial["place"] == f"{unit.name}, Kuopio"
+    assert form.initial["contact_email"] == unit_member.email
+    assert form["unit"].value() == unit.pk
+
+
+def test_end_time_left_empty_books_two_hours(client: Client, unit_member: User, unit: Any) -> None:
+    client.force_login(unit_member)
+    response = client.post(reverse("engagements:request-create"), request_form_data(unit, ends_at=""))
+    assert response.status_code == 302
+    req = Request.objects.get()
+    assert req.ends_at - req.starts_at == dt.timedelta(hours=2)
+
+
 def test_unit_member_saves_a_draft_and_submits_it(
     client: Client, unit_member: User, unit: Any, coordinator: User, django_capture_on_commit_callbacks: Any
 ) -> None:
     client.force_login(unit_member)
-    response = client.post(reverse("engagements:request-create"), request_form_data(unit))
+    response = client.post(reverse("engagements:request-create"), {**request_form_data(unit), "draft": "1"})
     assert response.status_code == 302
     req = Request.objects.get()
     assert req.status == Request.Status.DRAFT

@@ -196,3 +196,54 @@ def test_saved_language_is_used_on_a_new_device(client: Client, expert: Any) -> 
     client.force_login(expert.user)
     response = client.get(reverse("engagements:expert-home"))
     assert '<html lang="sv">' in response.content.decode()
+
+
+# Keeping an expert signed in, and the ways in -----------------------------------------------------
+
+
+def test_keep_me_signed_in_lasts_a_month_for_experts_only(
+    client: Client, expert: Any, coordinator: User, settings: Any
+) -> None:
+    response = client.post(
+        reverse("account_login"), {"login": expert.user.email, "password": PASSWORD, "remember": "on"}
+    )
+    assert response.status_code == 302
+    assert client.session.get_expiry_age() == settings.REMEMBER_ME_DAYS * 24 * 3600
+    assert not client.session.get_expire_at_browser_close()
+
+    other = Client()
+    other.post(reverse("account_login"), {"login": expert.user.email, "password": PASSWORD})
+    assert other.session.get_expire_at_browser_close()  # not ticked: ends with the browser
+
+    staff = Client()
+    staff.post(reverse("account_login"), {"login": coordinator.email, "password": PASSWORD, "remember": "on"})
+    # Staff who see many people's data keep the normal length, even when they tick the box.
+    assert staff.session.get_expiry_age() <= settings.SESSION_COOKIE_AGE
+
+
+def test_login_page_points_to_the_two_real_ways_in(client: Client, db: None) -> None:
+    page = client.get(reverse("account_login")).content.decode()
+    assert reverse("become-expert") in page
+    assert reverse("engagements:join") in page
+    assert reverse("account_signup") not in page  # "sign up first" led to "sign-up is closed"
+    closed = client.get(reverse("account_signup")).content.decode()
+    assert reverse("become-expert") in closed and reverse("engagements:join") in closed
+
+
+def test_login_page_says_why_when_a_page_asked_for_it(client: Client, db: None) -> None:
+    plain = client.get(reverse("account_login")).content.decode()
+    asked = client.get(reverse("account_login"), {"next": "/me/offers/1/"}).content.decode()
+    assert "offer e-mail" not in plain and "tarjoussähköpostin" not in plain
+    assert "tarjoussähköpostin linkistä" in asked
+
+
+def test_password_pages_are_valid_html_without_lists_inside_paragraphs(client: Client, expert: Any) -> None:
+    """The password field's help is a list; inside a <p> it left the paragraph unclosed."""
+    import re
+
+    client.force_login(expert.user)
+    for name in ("account_change_password",):
+        page = client.get(reverse(name)).content.decode()
+        main = page[page.index("<main") :]
+        for paragraph in re.findall(r"<p[ >].*?</p>", main, flags=re.S):
+            assert "<ul" not in paragraph and "<div" not in paragraph, paragraph

@@ -163,6 +163,34 @@ def test_dashboard_tables_per_type_and_theme(data: dict[str, Any]) -> None:
     assert theme_rows == [[str(foster), 70, 30]]
 
 
+def test_programme_report_counts_events_per_term_and_participants_per_programme_theme(
+    data: dict[str, Any],
+) -> None:
+    Request.objects.filter(title="r1").update(programme_theme="participation")
+    Request.objects.filter(title="r2").update(programme_theme="multi_agency")
+    tables = {t.key: t for t in dashboard(year_period(2025), Scope(), today=dt.date(2026, 1, 10)).tables}
+    report = tables["programme"]
+    assert len(report.columns) == 6  # term, events, three programme themes, not classified
+    rows = {row[0]: row[1:] for row in report.rows}
+    # r1 (spring 2025): 40 reported participants, participation; r2 (spring 2025): 30 expected,
+    # multi-agency work; r6 (autumn 2025): 10 reported, not classified; "old" (spring 2024): no
+    # audience at all.
+    spring = term_period(2025, autumn=False).label
+    autumn = term_period(2025, autumn=True).label
+    assert rows[spring] == [2, 40, 30, 0, 0]
+    assert rows[autumn] == [1, 0, 0, 0, 10]
+    assert rows[term_period(2024, autumn=False).label] == [1, 0, 0, 0, 0]
+    total = report.rows[-1]
+    assert total[1:] == [4, 40, 30, 0, 10]
+    # Participants are counts of people: small cells are suppressed like everywhere on the dashboard.
+    Request.objects.filter(title="r6").update(audience_size=2)
+    UnitFeedback.objects.filter(request__title="r6").update(participants=2)
+    tables = {t.key: t for t in dashboard(year_period(2025), Scope(), today=dt.date(2026, 1, 10)).tables}
+    shown = {row[0]: row for row in tables["programme"].display_rows()}
+    assert shown[autumn][-1] == "<3"
+    assert shown[autumn][1] == "1"  # events are not people
+
+
 @pytest.fixture
 def manager_client(client: Client, manager: User) -> Client:
     client.force_login(manager)

@@ -44,6 +44,9 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     # Home routing and role homes
     "home": ({}, "login 302 302 302 302 302 302 302"),
     "switch-role": ({}, "login 405 405 405 405 405 405 405"),  # POST only
+    # Staff roles: administrators and coordinators of the whole area
+    "staff-roles": ({}, "login 403 403 403 403 200 403 200"),
+    "staff-role-remove": ({"pk": 999999}, "login 403 403 403 403 405 403 405"),
     "engagements:expert-home": ({}, "login 200 200 403 403 403 403 403"),
     "engagements:unit-home": ({}, "login 403 403 200 200 403 403 403"),
     "engagements:coordinator-home": ({}, "login 403 403 403 403 200 403 403"),
@@ -82,6 +85,7 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "experts:expert-status": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     "experts:expert-trainings": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     "experts:expert-notes": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
+    "experts:expert-exclusions": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     # Request flow: public start for workers
     "engagements:join": ({}, "200 200 200 200 200 200 200 200"),
     "engagements:join-sent": ({}, "200 200 200 200 200 200 200 200"),
@@ -101,6 +105,10 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "engagements:offer-accept": ({"pk": 999999}, "login 405 405 403 403 403 403 403"),
     "engagements:offer-decline": ({"pk": 999999}, "login 405 405 403 403 403 403 403"),
     "engagements:expert-cancel": ({"pk": 999999}, "login 405 405 403 403 403 403 403"),
+    # The offer e-mail's signed link: public, but a forged token names nothing (see test_offer_links.py)
+    "engagements:offer-link": ({"token": "forged"}, "404 404 404 404 404 404 404 404"),
+    "engagements:offer-link-accept": ({"token": "forged"}, "405 405 405 405 405 405 405 405"),
+    "engagements:offer-link-decline": ({"token": "forged"}, "405 405 405 405 405 405 405 405"),
     # After the engagement (unknown ids; the real rules are in test_after_engagement.py)
     "engagements:unit-feedback": ({"pk": 999999}, "login 403 403 404 404 403 403 403"),
     "engagements:impact": ({"pk": 999999}, "login 403 403 404 404 403 403 403"),
@@ -142,6 +150,7 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "engagements:decline": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     "engagements:coordinator-cancel": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     "engagements:make-offers": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
+    "engagements:programme-theme": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     "engagements:confirm": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     "engagements:cancel-assignment": ({"pk": 999999}, "login 403 403 403 403 405 403 403"),
     "engagements:invite-member": ({}, "login 403 403 403 403 200 403 403"),

@@ -38,6 +38,7 @@ from tests.browser.conftest import (
     check_page,
     follow,
     form_for,
+    open_menu,
     sign_in,
     submit,
     translated,
@@ -174,13 +175,16 @@ def test_manager_statistics(
     widths = [float(bars.nth(i).get_attribute("width") or 0) for i in range(bars.count())]
     assert sorted(widths, reverse=True)[:2] == [270.0, 135.0], widths  # panels 2, talks 1 (of the 3 held)
     tables = desk.locator("main table")
-    assert tables.count() == 4
+    assert tables.count() == 5  # the programme's report, by type, by theme, per term, all figures
     for i in range(tables.count()):
         table = tables.nth(i)
         assert table.locator("caption").inner_text(), f"table {i} has no caption"
         assert table.locator("thead th[scope=col]").count() >= 2
     assert figure(desk, language, "Engagements held") == "3"
     assert figure(desk, language, "Young experts engaged") == "<3"
+    report = desk.locator("main section[aria-labelledby=table-programme]")
+    assert translated(language, "Systemic practice") in report.locator("thead").inner_text()
+    assert report.locator("tbody tr").count() == 7  # six terms and the total
 
     # Narrow it to the spring term of this year.
     desk.locator("main details.filters > summary").click()
@@ -432,7 +436,9 @@ def test_history_prints_without_the_header(
     header = phone.locator("header.site-header")
     engagement = phone.locator(f"main #engagement-{assignment.pk}")
     intro = phone.locator("main p.print-only")
-    assert header.is_visible() and phone.locator("nav.site-nav").is_visible()
+    assert header.is_visible()
+    open_menu(phone)
+    assert phone.locator("nav.site-nav").is_visible()
     assert phone.locator("main nav.sub-nav").is_visible()
     assert not intro.is_visible()
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 
 from registry.models import StaffRole, User
-from tests.browser.conftest import LANGUAGES, PageFactory, sign_in, submit, visit
+from tests.browser.conftest import LANGUAGES, PageFactory, check_admin_page, sign_in, submit, visit
 from tests.conftest import PASSWORD, make_user
 
 if TYPE_CHECKING:
@@ -84,9 +84,10 @@ def test_admin_signs_in_with_totp_to_django_admin(
     page: PageFactory, live_server: LiveServer, language: str, admin_user: User
 ) -> None:
     tab = page(language)
-    # The Django admin is third-party: its pages are not audited.
+    # The Django admin has its own stylesheet: axe and structure only (see test_admin_pages.py).
     sign_in(tab, live_server, admin_user.email, PASSWORD, totp=True, audit_landing=False)
     assert_lands_on(tab, live_server, "/admin/", language)
+    check_admin_page(tab)
     assert tab.locator("#content-main").count() == 1  # the admin index, not its login page
 
 

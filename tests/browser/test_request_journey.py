@@ -1,6 +1,6 @@
-"""A request's whole journey in a real browser at 360 px, from the unit's draft to the calendar file.
+"""A request's whole journey in a real browser at 360 px, from the unit's request to the calendar file.
 
-1. A unit member writes a request and sends it to the coordinator.
+1. A unit member writes a request and sends it to the coordinator (one step).
 2. The coordinator takes it into matching and offers it to the one ready expert.
 3. The expert accepts the offer on a phone.
 4. The coordinator confirms the expert.
@@ -35,6 +35,7 @@ from tests.browser.conftest import (
     PageFactory,
     follow,
     form_for,
+    open_menu,
     sign_in,
     submit,
     translated,
@@ -142,28 +143,19 @@ def test_request_from_draft_to_calendar(
     desk.fill("main #id_ends_at", ends.strftime("%Y-%m-%dT%H:%M"))
     desk.fill("main #id_contact_name", CONTACT_NAME)
     desk.fill("main #id_contact_email", unit_member.email)
-    submit(desk, form_for("engagements:request-create"))
+    submit(desk, form_for("engagements:request-create"))  # "Send": one step, no draft
 
     obj = Request.objects.get(title=TITLE)
     assert_at(desk, live_server, reverse("engagements:unit-request", args=[obj.pk]), language)
-    assert translated(language, "The request was saved as a draft. Check it and send it to the coordinator.") in (
-        messages_text(desk)
-    )
-    assert obj.status == Request.Status.DRAFT
+    assert translated(language, "The request was sent to the coordinator.") in messages_text(desk)
     assert (obj.unit, obj.created_by, obj.type) == (unit, unit_member, "panel")
     assert (obj.purpose, obj.task, obj.audience, obj.audience_size) == (PURPOSE, TASK, AUDIENCE, 40)
     assert (obj.wished_kind, obj.experts_needed, obj.format, obj.place) == ("either", 1, "in_person", PLACE)
     assert (obj.starts_at, obj.ends_at) == (starts, ends)
     assert (obj.contact_name, obj.contact_email) == (CONTACT_NAME, unit_member.email)
     assert list(obj.languages.all()) == [finnish]
-    assert label(language, Request.Status.DRAFT) in desk.locator("main .status-card").inner_text()
-
-    submit(desk, form_for("engagements:request-submit", obj.pk))
-    assert_at(desk, live_server, reverse("engagements:unit-request", args=[obj.pk]), language)
-    assert translated(language, "The request was sent to the coordinator.") in messages_text(desk)
     assert label(language, Request.Status.SUBMITTED) in desk.locator("main .status-card").inner_text()
     assert desk.locator(f"main {form_for('engagements:request-submit', obj.pk)}").count() == 0
-    obj.refresh_from_db()
     assert obj.status == Request.Status.SUBMITTED
     assert obj.submitted_at is not None
     assert messages_to(coordinator.email), "the coordinator was not told about the request"
@@ -268,6 +260,7 @@ def test_request_from_draft_to_calendar(
     assert str(event["LOCATION"]) == PLACE
 
     # 6. The pages around the journey. --------------------------------------------------------------
+    open_menu(phone)
     follow(phone, link_to("engagements:notifications"), within="header nav")
     assert_at(phone, live_server, reverse("engagements:notifications"), language)
     notices = phone.locator("main ul.notifications > li")

@@ -38,6 +38,8 @@ class Command(BaseCommand):
             experts_demo.seed_applications(regions)
             engagements_demo.seed_requests(units)
             engagements_demo.seed_after_states()
+            engagements_demo.seed_history(units)
+            engagements_demo.seed_monthly_cap()
             if options["experts"]:
                 experts_demo.seed_generated_experts(options["experts"], regions)
             if options["requests"]:
