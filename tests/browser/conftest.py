@@ -237,7 +237,12 @@ _LINK_NAMES_JS = """
   // Where each control leads: a link's address, a submit button's form action (and its own
   // name=value), and for a <summary> the disclosure itself (so two summaries never share a name).
   const placeOf = (control, index) => {
-    if (control.tagName === 'A') return control.href;
+    if (control.tagName === 'A') {
+      // Where a sign-in link returns to afterwards is not a different place: "Sign in" is one purpose.
+      const url = new URL(control.href);
+      url.searchParams.delete('next');
+      return url.href;
+    }
     if (control.tagName === 'SUMMARY') return `disclosure ${index}`;
     const action = control.getAttribute('formaction') || (control.form && control.form.getAttribute('action')) || '';
     return `${action} ${control.name ? control.name + '=' + control.value : ''}`;
@@ -347,9 +352,11 @@ def check_document_structure(page: Page) -> None:
 
 def check_admin_page(page: Page) -> None:
     """The Django admin has its own stylesheet and layout (not site.css, not built for 360 px): its
-    pages are checked with axe and for their structure."""
+    pages are checked with axe and for their structure. Its repeated "Add", "Change" and "Yes"
+    links are named by their row or filter heading (WCAG 2.4.4 link purpose in context), so the
+    stricter same-name-same-place check of our own pages is not applied there."""
     assert_accessible(page)
-    check_document_structure(page)
+    _fail_on([f"{page.url}: {problem}" for problem in page.evaluate(_STRUCTURE_JS)])
 
 
 def assert_ok(response: Response | None, url: str) -> None:

@@ -115,7 +115,7 @@ def test_form_errors_get_the_focus_and_link_to_their_fields(
     sign_in(tab, live_server, unit_member.email, PASSWORD)
     visit(tab, reverse("engagements:request-create"))
     with tab.expect_navigation() as navigation:
-        tab.locator(f"main {form_for('engagements:request-create')} button[type=submit]").click()
+        tab.locator(f"main {form_for('engagements:request-create')} button[name=send]").click()
     assert navigation.value is not None and navigation.value.status == 400
     check_page(tab)
 
@@ -123,7 +123,7 @@ def test_form_errors_get_the_focus_and_link_to_their_fields(
     assert "error-summary" in element["classes"], element
     assert translated(language, "There is a problem") in element["text"]
     links = tab.locator("main .error-summary a")
-    assert links.count() >= 9
+    assert links.count() >= 5
     # Each link leads to a control that exists; following one puts the cursor in that field.
     for href in links.evaluate_all("links => links.map(link => link.getAttribute('href'))"):
         assert tab.locator(href).count() == 1, href
