@@ -38,6 +38,9 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"]
 DEFAULT_DURATION = dt.timedelta(hours=2)
+# Units plan a term or two ahead; a date beyond this is a typing mistake (and year 9999 would
+# overflow the arithmetic below).
+FURTHEST_AHEAD = dt.timedelta(days=2 * 366)
 
 
 class RequestForm(forms.ModelForm):
@@ -130,6 +133,8 @@ class RequestForm(forms.ModelForm):
                 self.add_error("deadline", _("A material review needs a deadline."))
             elif data["deadline"] < timezone.localdate():
                 self.add_error("deadline", _("The deadline is in the past."))
+            elif data["deadline"] > timezone.localdate() + FURTHEST_AHEAD:
+                self.add_error("deadline", _("The date is more than two years ahead. Check the year."))
             if not data.get("estimated_hours"):
                 self.add_error("estimated_hours", _("Tell us roughly how many hours the review takes."))
             elif data["estimated_hours"] <= 0:
@@ -140,6 +145,9 @@ class RequestForm(forms.ModelForm):
                 self.add_error("starts_at", _("Give the date and time the engagement starts."))
             elif starts < now:
                 self.add_error("starts_at", _("The start time is in the past."))
+            elif starts > now + FURTHEST_AHEAD:
+                self.add_error("starts_at", _("The date is more than two years ahead. Check the year."))
+                starts = None
             if not ends and starts:
                 # Most visits and talks take about two hours; the worker may say otherwise.
                 ends = data["ends_at"] = starts + DEFAULT_DURATION

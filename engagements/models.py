@@ -636,7 +636,12 @@ class Assignment(models.Model):
     role = models.ForeignKey(EngagementRole, on_delete=models.PROTECT, related_name="+", verbose_name=_("role"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OFFERED)
     offered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("offered by"),
     )
     offered_at = models.DateTimeField(_("offered at"), default=timezone.now)
     offer_expires_at = models.DateTimeField(_("answer by"))

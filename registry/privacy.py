@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import formats, timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -258,7 +258,7 @@ def readable(value: Any) -> str:
     if value is None or value == "" or value == []:
         return "–"
     if isinstance(value, bool):
-        return gettext_now("yes") if value else gettext_now("no")
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, dt.datetime):
         return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
     if isinstance(value, dt.date):
@@ -282,7 +282,7 @@ def _readable_value(instance: models.Model, f: models.Field[Any, Any], spec: Fie
         return readable(str(related) if related is not None else None)
     value = getattr(instance, f.attname)
     if isinstance(f, models.FileField):
-        return gettext_now("a file") if value else "–"
+        return gettext("a file") if value else "–"
     return readable(value)
 
 

@@ -14,8 +14,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -97,7 +96,11 @@ def _wants_json(request: HttpRequest) -> bool:
 @require_POST
 def continue_session(request: HttpRequest) -> HttpResponse:
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    # Only a path on this site: anything else ("0", a view name, another host) goes home, and
+    # redirect() is never asked to resolve what the browser sent as a view name.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         target = reverse("home")
     if not request.user.is_authenticated:
         # Too late: the session has already ended. Sign in again and go back to the same page.
@@ -116,4 +119,4 @@ def continue_session(request: HttpRequest) -> HttpResponse:
         _("You stay signed in. If you do nothing, you will be signed out at %(time)s.")
         % {"time": _display_time(expires)},
     )
-    return redirect(target)
+    return HttpResponseRedirect(target)

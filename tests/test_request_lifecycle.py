@@ -130,6 +130,9 @@ def test_unit_member_saves_a_draft_and_submits_it(
         ({"languages": []}, "languages"),
         ({"type": "material_review", "starts_at": "", "ends_at": ""}, "deadline"),
         ({"type": "material_review", "deadline": "2001-01-01", "estimated_hours": "3"}, "deadline"),
+        # Year 9999 once overflowed "start plus two hours" into a 500.
+        ({"starts_at": "9999-12-31T23:00", "ends_at": ""}, "starts_at"),
+        ({"type": "material_review", "starts_at": "", "ends_at": "", "deadline": "9999-12-31"}, "deadline"),
     ],
 )
 def test_mistakes_get_clear_errors_and_keep_what_was_typed(

@@ -115,6 +115,14 @@ def test_continue_does_not_redirect_elsewhere(client: Any, expert: Any) -> None:
     assert response.url == reverse("home")
 
 
+@pytest.mark.parametrize("target", ["0", "-1", "home", "engagements:inbox", "//evil.example/"])
+def test_continue_with_a_next_that_is_not_a_path_goes_home(client: Any, expert: Any, target: str) -> None:
+    client.force_login(expert.user)
+    response = client.post(reverse("continue-session"), {"next": target})
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+
+
 def test_continue_after_the_end_asks_to_sign_in_again(client: Any) -> None:
     response = client.post(reverse("continue-session"), {"next": "/me/profile/"}, HTTP_ACCEPT="application/json")
     assert response.status_code == 401
