@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 from icalendar import Calendar, Event
 
 from engagements.models import Assignment, CalendarFeed, Request
@@ -91,7 +92,9 @@ def feed_body(token: str, now: dt.datetime | None = None) -> bytes | None:
         return None
     user = feed.user
     if feed.last_used_at is None or feed.last_used_at < now - FEED_AUDIT_INTERVAL:
-        AuditEvent.record(user, AuditEvent.Action.VIEW, user, "calendar feed read with the private address")
+        AuditEvent.record(
+            user, AuditEvent.Action.VIEW, user, gettext_noop("calendar feed read with the private address")
+        )
     CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
     since = now - dt.timedelta(days=FEED_HISTORY_DAYS)
     cal = _calendar()

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -149,7 +150,7 @@ def _unit_request_page(
     for assignment, direct, _photo in confirmed:
         if direct:
             AuditEvent.record(
-                request.user, AuditEvent.Action.VIEW, assignment.expert, "contact details shown to a unit"
+                request.user, AuditEvent.Action.VIEW, assignment.expert, gettext_noop("contact details shown to a unit")
             )
     context = {
         "obj": obj,

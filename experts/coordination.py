@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 from django_filters.views import FilterView
 
@@ -253,7 +254,7 @@ def expert_access_log(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     if month is not None:
         events = events.filter(at__gte=month.start, at__lt=month.end)
     # Opening the log is itself a view of the expert's data.
-    AuditEvent.record(request.user, AuditEvent.Action.VIEW, expert, "access log")
+    AuditEvent.record(request.user, AuditEvent.Action.VIEW, expert, gettext_noop("access log"))
     page = Paginator(events.order_by("-at", "-pk"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -283,7 +284,7 @@ def expert_trainings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     if not form.is_valid():
         return _expert_page(request, expert, 400, trainings_form=form)
     form.save()
-    AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, "trainings updated")
+    AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, gettext_noop("trainings updated"))
     messages.success(request, _("The trainings were saved."))
     return redirect("experts:expert", pk=expert.pk)
 
@@ -296,7 +297,7 @@ def expert_notes(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _expert_page(request, expert, 400, notes_form=form)
     form.save()
-    AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, "coordinator notes updated")
+    AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, gettext_noop("coordinator notes updated"))
     messages.success(request, _("The notes were saved."))
     return redirect("experts:expert", pk=expert.pk)
 
@@ -311,6 +312,6 @@ def expert_exclusions(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         return _expert_page(request, expert, 400, exclusions_form=form)
     with transaction.atomic():
         form.save()
-        AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, "conflicts of interest updated")
+        AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, gettext_noop("conflicts of interest updated"))
     messages.success(request, _("The units and municipalities were saved. Matching leaves them out."))
     return redirect("experts:expert", pk=expert.pk)

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from experts.signals import registry_consent_withdrawn
@@ -513,7 +513,7 @@ class ExpertProfile(models.Model):
         self.erasure_requested_at = now
         self.erase_after = now + dt.timedelta(days=settings.ERASURE_GRACE_DAYS)
         self.save(update_fields=["erasure_requested_at", "erase_after", "updated_at"])
-        AuditEvent.record(by, AuditEvent.Action.ERASE, self, "requested by the expert")
+        AuditEvent.record(by, AuditEvent.Action.ERASE, self, gettext_noop("requested by the expert"))
 
     @transaction.atomic
     def cancel_erasure(self, by: Any) -> None:
@@ -529,7 +529,7 @@ class ExpertProfile(models.Model):
             else timezone.now() + dt.timedelta(days=settings.RETENTION_DAYS_AFTER_WITHDRAWAL)
         )
         self.save(update_fields=["erasure_requested_at", "erase_after", "updated_at"])
-        AuditEvent.record(by, AuditEvent.Action.ERASE, self, "erasure request cancelled by the expert")
+        AuditEvent.record(by, AuditEvent.Action.ERASE, self, gettext_noop("erasure request cancelled by the expert"))
 
     @transaction.atomic
     def erase(self, by: Any = None) -> None:
@@ -538,7 +538,7 @@ class ExpertProfile(models.Model):
         calendar, sessions, the account, their own audit trail: see the `personal_data` modules).
         What stays is anonymous: kind, home region, consent decisions and the engagement figures."""
         erase_person(self.user)
-        AuditEvent.record(by, AuditEvent.Action.ERASE, self, "personal data erased")
+        AuditEvent.record(by, AuditEvent.Action.ERASE, self, gettext_noop("personal data erased"))
 
     def blank_personal_data(self) -> None:
         """The profile's part of erasure (called through the inventory, experts/personal_data.py)."""

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -79,7 +79,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             expert.bio_language = current_language() if expert.bio else ""
         expert.save()
         form.save_m2m()
-        AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, "profile updated by the expert")
+        AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, gettext_noop("profile updated by the expert"))
         messages.success(request, _("Your profile was saved."))
         return redirect("experts:profile")
     context = {"form": form, "expert": expert, "photo_form": PhotoForm()}
@@ -98,7 +98,7 @@ def photo_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert.photo.save(form.cleaned_data["photo"].name, form.cleaned_data["photo"], save=True)
     if old:
         expert.photo.storage.delete(old)
-    AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, "photo uploaded")
+    AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, gettext_noop("photo uploaded"))
     messages.success(request, _("Your photo was saved."))
     return redirect("experts:profile")
 
@@ -109,7 +109,7 @@ def photo_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert = get_own_profile(request)
     if expert.photo:
         expert.photo.delete(save=True)
-        AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, "photo removed")
+        AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, gettext_noop("photo removed"))
         messages.success(request, _("Your photo was removed."))
     return redirect("experts:profile")
 
@@ -243,7 +243,7 @@ def my_data(request: AuthenticatedHttpRequest) -> HttpResponse:
 @never_cache
 def export_json(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert = get_own_profile(request)
-    AuditEvent.record(request.user, AuditEvent.Action.EXPORT, expert, "JSON export by the expert")
+    AuditEvent.record(request.user, AuditEvent.Action.EXPORT, expert, gettext_noop("JSON export by the expert"))
     body = json.dumps(personal_data_json(request.user), ensure_ascii=False, indent=2, default=str)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-data.json"'
@@ -255,7 +255,7 @@ def export_json(request: AuthenticatedHttpRequest) -> HttpResponse:
 @never_cache
 def export_html(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert = get_own_profile(request)
-    AuditEvent.record(request.user, AuditEvent.Action.EXPORT, expert, "readable export by the expert")
+    AuditEvent.record(request.user, AuditEvent.Action.EXPORT, expert, gettext_noop("readable export by the expert"))
     # Built from the inventory of personal data (registry/privacy.py), like the JSON file and erasure.
     sections = [section for section in export_person(request.user) if section.rows]
     return render(request, "experts/export.html", {"sections": sections, "expert": expert})

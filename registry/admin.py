@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from registry.models import (
     AuditEvent,
@@ -37,7 +37,7 @@ class AuditedViewMixin:
         # The admin's own page context holds the object it showed (absent on redirects and errors).
         obj = (getattr(response, "context_data", None) or {}).get("original")
         if request.method == "GET" and obj is not None:
-            AuditEvent.record(request.user, AuditEvent.Action.VIEW, obj, "opened in the admin")  # type: ignore[arg-type]
+            AuditEvent.record(request.user, AuditEvent.Action.VIEW, obj, gettext_noop("opened in the admin"))  # type: ignore[arg-type]
         return response
 
 
@@ -97,7 +97,9 @@ class UserAdmin(AuditedViewMixin, DjangoUserAdmin):
         for user in queryset.filter(erased_at__isnull=True):
             with transaction.atomic():
                 erase_person(user)
-                AuditEvent.record(request.user, AuditEvent.Action.ERASE, user, "erased by an administrator")
+                AuditEvent.record(
+                    request.user, AuditEvent.Action.ERASE, user, gettext_noop("erased by an administrator")
+                )
             erased += 1
         message = ngettext("%(count)d account was erased.", "%(count)d accounts were erased.", erased)
         self.message_user(request, message % {"count": erased}, messages.SUCCESS)

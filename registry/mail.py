@@ -39,6 +39,7 @@ from django.dispatch import receiver
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from registry.models import AuditEvent, OutgoingMessage, User
@@ -256,7 +257,7 @@ def resend(message: OutgoingMessage, *, by: Any) -> bool:
     row.last_error = ""
     row.next_attempt_at = timezone.now()
     row.save(update_fields=["to", "status", "attempts", "last_error", "next_attempt_at"])
-    AuditEvent.record(by, AuditEvent.Action.CHANGE, row, "e-mail sent again")
+    AuditEvent.record(by, AuditEvent.Action.CHANGE, row, gettext_noop("e-mail sent again"))
     _enqueue_on_commit(row.pk)
     return True
 

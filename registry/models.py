@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -458,6 +458,12 @@ class AuditEvent(models.Model):
             return str(apps.get_model(self.object_type)._meta.verbose_name)
         except (LookupError, ValueError):
             return self.object_type
+
+    @property
+    def detail_label(self) -> str:
+        """The detail in the reader's language: fixed details are recorded in English (marked with
+        gettext_noop where they are written) and translated when shown; names and ids stay as they are."""
+        return gettext(self.detail) if self.detail else ""
 
     @property
     def actor_label(self) -> str:

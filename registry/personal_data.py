@@ -210,7 +210,7 @@ PERSONAL_DATA = [
             "action": Field(Category.LOG, (P, C, A), label=_("what was done")),
             "object_type": Field(Category.LOG, (P, C, A), label=_("to what"), display=lambda e: e.object_label),
             "object_id": Field(Category.LOG, (C, A), export=False),
-            "detail": Field(Category.LOG, (P, C, A)),
+            "detail": Field(Category.LOG, (P, C, A), display=lambda e: e.detail_label),
             "ip": Field(Category.LOG, (P, A)),
         },
         rows_of=_audit_rows,

@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_noop
 from django_tasks_db.models import DBTaskResult
 
 from registry.models import AccessibilityFeedback, AuditEvent, User
@@ -44,7 +45,9 @@ def erase_inactive_accounts(now: dt.datetime, *, busy: QuerySet[Any] | None = No
     for user in candidates:
         with transaction.atomic():
             erase_person(user)
-            AuditEvent.record(None, AuditEvent.Action.ERASE, user, "account unused for the retention period")
+            AuditEvent.record(
+                None, AuditEvent.Action.ERASE, user, gettext_noop("account unused for the retention period")
+            )
         erased += 1
     return erased
 

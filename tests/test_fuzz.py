@@ -292,7 +292,8 @@ def crawl(client: Client) -> Site:
         seen.add(url)
         per_name[name] += 1
         response = client.get(url)
-        if response.status_code >= 500:
+        # /healthz/ says 503 on purpose while no worker or scheduler runs beside the test server.
+        if response.status_code >= 500 and name != "healthz":
             site.errors.append(f"GET {url}: {response.status_code}")
             continue
         site.reached.add(name)
