@@ -19,7 +19,9 @@ class RoleSwitchForm(forms.Form):
     def __init__(self, *args: Any, roles: list[Role], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the roles this user really has are valid choices.
-        self.fields["role"].choices = [(role.value, role.label) for role in roles]
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)
+        role_field.choices = [(role.value, role.label) for role in roles]
 
 
 class AccessibilityFeedbackForm(forms.ModelForm):
