@@ -249,7 +249,7 @@ def resend(message: OutgoingMessage, *, by: Any) -> bool:
     if row is None or row.status not in (Status.FAILING, Status.UNDELIVERABLE):
         return False
     if row.user is not None:
-        User.objects.filter(pk=row.user_id).update(email_undeliverable_at=None, email_undeliverable_reason="")
+        User.objects.filter(pk=row.user.pk).update(email_undeliverable_at=None, email_undeliverable_reason="")
         row.to = row.user.email
     row.status = Status.PENDING
     row.attempts = 0
