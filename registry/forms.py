@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
@@ -97,7 +98,8 @@ def without_blank_radio(form: forms.BaseForm) -> None:
     checked until the person chooses, and a required field says so."""
     for field in form.fields.values():
         if isinstance(field.widget, forms.RadioSelect) and isinstance(field, forms.ChoiceField):
-            field.choices = [choice for choice in field.choices if choice[0] not in ("", None)]
+            current: Iterable[Any] = field.choices  # type: ignore[assignment]  # reads give normalised pairs; the stubs add the setter's input types
+            field.choices = [choice for choice in current if choice[0] not in ("", None)]
 
 
 class StaffRoleForm(forms.Form):
