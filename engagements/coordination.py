@@ -31,6 +31,7 @@ from engagements.models import (
     ExpenseClaim,
     InvalidTransition,
     Request,
+    RequestQuerySet,
     RequestType,
 )
 from engagements.overview import coordinator_overview, mail_in_scope
@@ -86,8 +87,8 @@ class RequestFilter(django_filters.FilterSet):
             self.filters["region"].queryset = Region.objects.filter(pk__in=regions)
             self.filters["unit"].queryset = Unit.objects.in_regions(regions).select_related("organisation")
 
-    def filter_needs_action(self, queryset: QuerySet[Request], name: str, value: bool) -> QuerySet[Request]:
-        return queryset.needs_action() if value else queryset  # type: ignore[attr-defined]
+    def filter_needs_action(self, queryset: RequestQuerySet, name: str, value: bool) -> RequestQuerySet:
+        return queryset.needs_action() if value else queryset
 
 
 @method_decorator(role_required(Role.COORDINATOR), name="dispatch")

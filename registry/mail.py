@@ -160,7 +160,7 @@ def deliver_message(message_id: int) -> str:
     for filename, content, mimetype in message.attachments:
         email.attach(filename, content, mimetype)
     # anymail passes this to the provider and it comes back with the delivery report.
-    email.metadata = {"outgoing_message": str(message.pk)}  # type: ignore[attr-defined]
+    email.metadata = {"outgoing_message": str(message.pk)}  # type: ignore[attr-defined]  # Anymail's extra attribute
     try:
         email.send()
     except Exception as exc:  # any provider or network failure: try again later, never drop

@@ -52,19 +52,19 @@ class EmailUserManager(UserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]  # no username: e-mail first
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra)
 
-    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]  # no username: e-mail first
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra)
 
 
 class User(AbstractUser):
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment]  # removes the field: the e-mail is the login
     email = models.EmailField(_("e-mail address"), unique=True)
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
@@ -80,7 +80,7 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = EmailUserManager()  # type: ignore[misc]
+    objects = EmailUserManager()  # type: ignore[misc]  # UserManager without the username
 
     class Meta:
         verbose_name = _("user")
