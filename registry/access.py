@@ -21,7 +21,7 @@ from registry.models import Region, Role, StaffRole, regions_in_scope
 
 ACTIVE_ROLE_SESSION_KEY = "active_role"
 
-# HttpResponseBase: a view may stream a file (FileResponse), which is no HttpResponse.
+# HttpResponseBase: a view may stream a stored file (registry.files), which is no HttpResponse.
 View = Callable[..., HttpResponseBase]
 
 
