@@ -9,7 +9,7 @@ PROD_STAMP := $(VENV)/.installed-production
 DEV_STAMP := $(VENV)/.installed-development
 PIP_COMPILE := $(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url
 
-.PHONY: run test lint install install-production lock audit worker messages bench bench-scale load clean
+.PHONY: run test lint types install install-production lock audit worker messages bench bench-scale load clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ test: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
+
+# mypy with the Django plugin (settings in pyproject.toml): wrong model field names, None where a
+# value is needed, wrong return types. DEBUG=1 so the settings load without production variables.
+types: $(DEV_STAMP)
+	DEBUG=1 $(VENV)/bin/mypy
 
 messages: $(DEV_STAMP)
 	$(PY) manage.py makemessages -l fi -l sv --no-obsolete --add-location file

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -170,6 +171,6 @@ def history(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(Role.EXPERT)
 @require_GET
 @never_cache
-def receipt(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def receipt(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     claim = get_object_or_404(ExpenseClaim, pk=pk, assignment__expert__user=request.user)
     return private_file_response(claim.receipt, content_type=claim.receipt_type, filename=claim.receipt_filename)

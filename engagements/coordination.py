@@ -12,6 +12,7 @@ from django.db import IntegrityError
 from django.db.models import Case, DateTimeField, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Cast, Coalesce
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +31,7 @@ from engagements.models import (
     ExpenseClaim,
     InvalidTransition,
     Request,
+    RequestQuerySet,
     RequestType,
 )
 from engagements.overview import coordinator_overview, mail_in_scope
@@ -85,8 +87,8 @@ class RequestFilter(django_filters.FilterSet):
             self.filters["region"].queryset = Region.objects.filter(pk__in=regions)
             self.filters["unit"].queryset = Unit.objects.in_regions(regions).select_related("organisation")
 
-    def filter_needs_action(self, queryset: QuerySet[Request], name: str, value: bool) -> QuerySet[Request]:
-        return queryset.needs_action() if value else queryset  # type: ignore[attr-defined]
+    def filter_needs_action(self, queryset: RequestQuerySet, name: str, value: bool) -> RequestQuerySet:
+        return queryset.needs_action() if value else queryset
 
 
 @method_decorator(role_required(Role.COORDINATOR), name="dispatch")
@@ -98,9 +100,7 @@ class InboxView(FilterView):
     FINISHED = (Request.Status.CLOSED, Request.Status.CANCELLED, Request.Status.DECLINED)
 
     def get_queryset(self) -> QuerySet[Request]:
-        requests = Request.objects.in_regions(coordinator_regions(self.request)).exclude(  # type: ignore[arg-type]
-            status=Request.Status.DRAFT
-        )
+        requests = Request.objects.in_regions(coordinator_regions(self.request)).exclude(status=Request.Status.DRAFT)
         if not self.request.GET.get("status"):
             # The inbox is for work in progress; finished requests are a status filter away.
             requests = requests.exclude(status__in=self.FINISHED)
@@ -266,7 +266,7 @@ def matching_excluded(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         in_scope = set(ExpertProfile.objects.in_regions(regions).values_list("pk", flat=True))
         exclusions = [e for e in exclusions if e.expert_id in in_scope]
     page = Paginator(exclusions, 50).get_page(request.GET.get("page"))
-    load_experts(page.object_list)
+    load_experts(list(page.object_list))
     AuditEvent.record_many(
         request.user,
         AuditEvent.Action.VIEW,
@@ -288,7 +288,10 @@ def make_offers(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect("engagements:coordinator-request", pk=obj.pk)
     if not form.is_valid():
         return _matching_page(request, obj, form, status=400)
-    by_pk = {str(c.expert.pk): c.expert for c in candidates}
+    by_pk: dict[str, ExpertProfile] = {}
+    for c in candidates:
+        assert c.expert is not None  # evaluate() attaches the profile to every candidate
+        by_pk[str(c.expert.pk)] = c.expert
     try:
         obj.make_offers(
             [by_pk[pk] for pk in form.cleaned_data["experts"]],
@@ -441,7 +444,7 @@ def return_expense(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.COORDINATOR)
 @require_GET
-def expense_receipt(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def expense_receipt(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     claim = get_object_or_404(claims_for_coordinator(request), pk=pk)
     AuditEvent.record(request.user, AuditEvent.Action.VIEW, claim.assignment.expert, f"expense receipt {claim.pk}")
     return private_file_response(claim.receipt, content_type=claim.receipt_type, filename=claim.receipt_filename)

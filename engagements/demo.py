@@ -156,7 +156,7 @@ def seed_requests(units: dict[str, Unit]) -> None:
             Assignment.objects.create(
                 request=req,
                 expert=expert,
-                role=EngagementRole.objects.get(code=ROLE_FOR_TYPE.get(req.type, "speaker")),
+                role=EngagementRole.objects.get(code=ROLE_CODES.get(req.type, "speaker")),
                 status=status,
                 offered_by=coordinator,
                 offer_expires_at=timezone.now() + dt.timedelta(days=3)
@@ -175,11 +175,13 @@ def seed_after_states() -> None:
     closed = Request.objects.get(title="Ohjausryhmän kokous, kevät")
     completed = Request.objects.get(title="Vanhempien kokemukset huostaanotosta")
     for req in (closed, completed):
+        ends = req.ends_at
+        assert ends is not None  # both are events with a time, seeded by seed_requests
         if req.completed_at is None:
-            req.completed_at = req.ends_at + dt.timedelta(days=1)
+            req.completed_at = ends + dt.timedelta(days=1)
             req.save(update_fields=["completed_at"])
         req.assignments.filter(attendance_marked_at__isnull=True).update(
-            attendance_marked_at=req.ends_at + dt.timedelta(days=1), fee=Decimal("100.00")
+            attendance_marked_at=ends + dt.timedelta(days=1), fee=Decimal("100.00")
         )
     tuuli_there = closed.assignments.get()
     UnitFeedback.objects.get_or_create(
@@ -399,11 +401,12 @@ def seed_history(units: dict[str, Unit]) -> None:
     for obj, plan in zip(requests, plans, strict=True):
         held = obj.status in (Request.Status.COMPLETED, Request.Status.CLOSED)
         end = obj.ends_at
-        assert end is not None
+        submitted_at = obj.submitted_at
+        assert end is not None and submitted_at is not None
         role = roles[ROLE_CODES.get(obj.type, "speaker")]
         fit = [e for e in experts if obj.unit.region_id in reach[e.pk] and role.code in takes[e.pk]] or experts
         chosen = rng.sample(fit, min(obj.experts_needed, len(fit)))
-        offered_at = obj.submitted_at + dt.timedelta(days=2)
+        offered_at = submitted_at + dt.timedelta(days=2)
         if rng.random() < 0.3:
             # Someone said no first: "declined recently" shows in matching for the recent ones.
             decliner = rng.choice([e for e in fit if e not in chosen] or fit)
@@ -477,6 +480,7 @@ def seed_history(units: dict[str, Unit]) -> None:
     claims: list[ExpenseClaim] = []
     for assignment in attended:
         end = assignment.request.ends_at
+        assert end is not None  # attended, so the engagement had ended
         if assignment.request.status == Request.Status.CLOSED or rng.random() < 0.5:
             low = rng.random() < 0.08
             expert_feedback.append(
@@ -651,6 +655,7 @@ def seed_generated_requests(count: int) -> None:
     assignments = []
     for req in created:
         if req.status in ("confirmed", "completed", "closed") and experts:
+            assert req.confirmed_at is not None  # set above for exactly these statuses
             assignments.append(
                 Assignment(
                     request_id=req.pk,

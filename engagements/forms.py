@@ -111,9 +111,11 @@ class RequestForm(forms.ModelForm):
 
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
-        self.fields["unit"].empty_label = None
-        self.fields["type"].choices = [("", _("Choose the type")), *RequestType.choices]
+        unit, type_ = self.fields["unit"], self.fields["type"]
+        assert isinstance(unit, forms.ModelChoiceField) and isinstance(type_, forms.ChoiceField)
+        unit.queryset = units
+        unit.empty_label = None
+        type_.choices = [("", _("Choose the type")), *RequestType.choices]
         self.fields["experts_needed"].widget.attrs.update({"min": 1, "max": MAX_EXPERTS_PER_REQUEST})
         self.fields["audience_size"].widget.attrs.update({"min": 1})
 
@@ -126,7 +128,8 @@ class RequestForm(forms.ModelForm):
         return value
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         now = timezone.now()
         if data.get("type") == RequestType.MATERIAL_REVIEW:
             if not data.get("deadline"):
@@ -167,8 +170,10 @@ class ProgrammeThemeForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["programme_theme"].choices = [("", _("Not classified")), *ProgrammeTheme.choices]
-        self.fields["programme_theme"].help_text = _("The programme reports participants by these themes.")
+        theme = self.fields["programme_theme"]
+        assert isinstance(theme, forms.ChoiceField)
+        theme.choices = [("", _("Not classified")), *ProgrammeTheme.choices]
+        theme.help_text = _("The programme reports participants by these themes.")
 
 
 class ReasonForm(forms.Form):
@@ -219,7 +224,9 @@ class OfferForm(forms.Form):
     def __init__(self, *args: Any, candidates: list[Any], request_obj: Request, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.request_obj = request_obj
-        self.fields["experts"].choices = [(str(c.expert.pk), c.expert.display_name) for c in candidates]
+        experts = self.fields["experts"]
+        assert isinstance(experts, forms.ChoiceField)
+        experts.choices = [(str(c.expert.pk), c.expert.display_name) for c in candidates]
         if not self.is_bound:
             self.initial["answer_by"] = default_answer_by(request_obj)
 
@@ -294,7 +301,9 @@ class JoinForm(forms.Form):
         groups: dict[str, list[tuple[str, str]]] = {}
         for unit in Unit.objects.filter(is_active=True).select_related("organisation"):
             groups.setdefault(unit.organisation.name, []).append((str(unit.pk), unit.name))
-        self.fields["unit"].choices = [
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ChoiceField)
+        unit_field.choices = [
             ("", _("Choose your unit")),
             *groups.items(),
             (NOT_LISTED, _("My unit is not on the list")),
@@ -320,7 +329,8 @@ class JoinForm(forms.Form):
         return unit
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.describing_missing_unit:
             missing = [field for field in self.MISSING_UNIT_FIELDS if not data.get(field)]
             if len(missing) == len(self.MISSING_UNIT_FIELDS) and not self.has_error("unit"):
@@ -339,7 +349,9 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
+        unit = self.fields["unit"]
+        assert isinstance(unit, forms.ModelChoiceField)
+        unit.queryset = units
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
@@ -455,7 +467,8 @@ class ExpenseClaimForm(forms.ModelForm):
         without_blank_radio(self)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind = data.get("kind")
         if kind == ExpenseClaim.Kind.KILOMETRES:
             km = data.get("kilometres")

@@ -118,9 +118,9 @@ def evaluate(request: Request, *, explain: bool = True) -> tuple[list[Candidate]
     takes_role = _ids(through.roles.through.objects.filter(engagementrole__code=request.role_code))
     speaks = _ids(through.languages.through.objects.filter(language_id__in=request_languages))
     travels = _ids(through.travel_regions.through.objects.filter(region_id=unit.region_id))
-    conflicted = _ids(through.avoid_units.through.objects.filter(unit_id=unit.pk)) | _ids(
-        through.avoid_municipalities.through.objects.filter(municipality_id=unit.municipality_id)
-    )
+    conflicted = _ids(through.avoid_units.through.objects.filter(unit_id=unit.pk))
+    if unit.municipality_id is not None:  # a unit without a municipality conflicts with none
+        conflicted |= _ids(through.avoid_municipalities.through.objects.filter(municipality_id=unit.municipality_id))
     trained = _ids(through.trainings.through.objects.filter(training__code=Training.Code.BASIC))
     away = (
         set(
@@ -164,6 +164,7 @@ def evaluate(request: Request, *, explain: bool = True) -> tuple[list[Candidate]
             .filter(request__starts_at__lt=window[1] + rest, request__ends_at__gt=window[0] - rest)
             .values_list("expert_id", "request__starts_at", "request__ends_at")
         ):
+            assert starts is not None and ends is not None  # the filter above leaves out rows without times
             if starts < window[1] and ends > window[0]:
                 overlapping.add(expert_id)
             else:

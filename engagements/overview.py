@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from engagements.models import Assignment, Debrief, Request
 from experts.models import ExpertProfile
-from registry.models import AccessibilityFeedback, OutgoingMessage, UnitMembership
+from registry.models import AccessibilityFeedback, OutgoingMessage, OutgoingMessageQuerySet, UnitMembership
 
 LIST_LIMIT = 20
 
@@ -59,7 +59,7 @@ def coordinator_overview(regions: Any, now: dt.datetime | None = None, *, items:
     }
 
 
-def mail_in_scope(regions: Any) -> QuerySet[OutgoingMessage]:
+def mail_in_scope(regions: Any) -> OutgoingMessageQuerySet:
     """E-mail a coordinator may see and resend: to experts of their regions and to members of
     units in them. Mail to staff, or to an address without an account, only the coordinators of
     the whole area see."""

@@ -55,21 +55,23 @@ def unpaid_payments(regions: Any) -> list[Payment]:
     if regions is not None:
         fees = fees.filter(request__unit__region__in=regions)
         claims = claims.in_regions(regions)
-    rows = [
-        Payment(
-            id=f"fee-{a.pk}",
-            kind="fee",
-            expert_id=a.expert_id,
-            payee=a.expert.user.get_full_name() or a.expert.display_name,
-            payee_email=a.expert.user.email,
-            engagement_date=_date(a),
-            engagement=a.request.title,
-            unit=a.request.unit.name,
-            details=str(a.role),
-            amount=a.fee,
+    rows: list[Payment] = []
+    for a in fees.select_related("expert__user", "request__unit", "role").order_by("pk"):
+        assert a.fee is not None  # the query asks for fee__gt=0
+        rows.append(
+            Payment(
+                id=f"fee-{a.pk}",
+                kind="fee",
+                expert_id=a.expert_id,
+                payee=a.expert.user.get_full_name() or a.expert.display_name,
+                payee_email=a.expert.user.email,
+                engagement_date=_date(a),
+                engagement=a.request.title,
+                unit=a.request.unit.name,
+                details=str(a.role),
+                amount=a.fee,
+            )
         )
-        for a in fees.select_related("expert__user", "request__unit", "role").order_by("pk")
-    ]
     rows += [
         Payment(
             id=f"expense-{c.pk}",
@@ -120,7 +122,8 @@ def mark_paid(payment_ids: list[str], regions: Any, *, by: Any) -> int:
     """Mark exactly the listed payments paid (those the coordinator exported), within scope, once:
     the rows are locked and re-checked, so two coordinators marking the same list at once mark
     each payment once, and the audit log says who did."""
-    fee_ids, claim_ids = [], []
+    fee_ids: list[int] = []
+    claim_ids: list[int] = []
     for payment_id in payment_ids:
         # Only ids this page rendered: "fee-12" or "expense-7" in ASCII digits that fit a database
         # id. Anything else ("fee-²", "expense-٣", 400 digits) names no payment and is ignored.

@@ -4,8 +4,10 @@ due, so running it twice the same night changes nothing the second time."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from engagements.models import CalendarFeed, ExpenseClaim, Request
 from engagements.notifications import Notification
@@ -40,7 +42,7 @@ def remove_unused_feeds(now: dt.datetime) -> int:
     return CalendarFeed.objects.unused_since(cutoff).delete()[0]
 
 
-def busy_unit_members() -> object:
+def busy_unit_members() -> QuerySet[Request, Any]:
     """Users with a request still in progress: their accounts wait until it ends."""
     finished = [Request.Status.CLOSED, Request.Status.CANCELLED, Request.Status.DECLINED]
     return Request.objects.exclude(status__in=finished).values("created_by")

@@ -338,7 +338,7 @@ def dashboard(period: Period, scope: Scope, today: dt.date | None = None) -> Das
     held: QuerySet[Request] = now_figures["held_qs"]
     type_labels = dict(RequestType.choices)
     by_type = dict(held.values("type").annotate(n=Count("pk", distinct=True)).values_list("type", "n"))
-    by_type_rows = [[str(type_labels[t]), by_type.get(t, 0)] for t in RequestType.values]
+    by_type_rows: list[list[Any]] = [[str(type_labels[t]), by_type.get(t, 0)] for t in RequestType.values]
     theme_rows = _participants_per_theme(held)
     terms = recent_terms(today or timezone.localdate())
     first = terms[0].bounds()[0]
@@ -353,7 +353,7 @@ def dashboard(period: Period, scope: Scope, today: dt.date | None = None) -> Das
             }
         )
     )
-    terms_rows = [[term.label, per_term[f"t{i}"]] for i, term in enumerate(terms)]
+    terms_rows: list[list[Any]] = [[term.label, per_term[f"t{i}"]] for i, term in enumerate(terms)]
     tables = [
         programme_report(scope, terms),
         Table("by_type", _("Engagements held by type"), [_("Type"), _("Engagements")], by_type_rows),
@@ -388,7 +388,7 @@ def _participants_per_theme(held: QuerySet[Request]) -> list[list[Any]]:
     expected audience counts as an estimate."""
     through = Request.themes.through.objects.filter(request__in=held.values("pk"))
     rows = (
-        through.values("theme_id")
+        through.values("theme_id")  # type: ignore[misc]  # the stubs miss names annotated after values()
         .annotate(
             reported=Coalesce(Sum("request__unit_feedback__participants"), Value(0)),
             estimated=Coalesce(

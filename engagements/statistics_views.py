@@ -50,10 +50,13 @@ class StatisticsForm(forms.Form):
     def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.scope_regions = regions
-        self.fields["region"].queryset = Region.objects.all() if regions is None else regions
+        region = self.fields["region"]
+        assert isinstance(region, forms.ModelChoiceField)
+        region.queryset = Region.objects.all() if regions is None else regions
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("period") == "custom":
             start, end = data.get("start"), data.get("end")
             if not start:

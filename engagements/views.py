@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -256,7 +257,7 @@ def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @login_required
 @require_GET
 @never_cache
-def attachment_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def attachment_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """Attachments go to the unit, coordinators in scope, and the experts confirmed to the request."""
     user = request.user
     allowed = Q(request__in=Request.objects.visible_to(user))
@@ -336,7 +337,7 @@ def join_sent(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @never_cache
-def expert_photo(request: HttpRequest, pk: int) -> HttpResponse:
+def expert_photo(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Photos are personal data: the expert, coordinators in scope, and — with the expert's photo
     consent — members of units whose request the expert is confirmed to."""
     if not request.user.is_authenticated:

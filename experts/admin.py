@@ -24,13 +24,16 @@ class AvailabilityExceptionInline(admin.StackedInline):
     extra = 0
 
 
+CONSENT_RECORD_FIELDS = ("at", "purpose", "action", "given_by", "text", "expires_at", "guardian_name", "guardian_email")
+
+
 class ConsentRecordInline(admin.TabularInline):
     """Read-only: consent history is append-only; decisions are made on the expert's and coordinator's pages."""
 
     model = ConsentRecord
     extra = 0
-    fields = ["at", "purpose", "action", "given_by", "text", "expires_at", "guardian_name", "guardian_email"]
-    readonly_fields = fields
+    fields = CONSENT_RECORD_FIELDS
+    readonly_fields = CONSENT_RECORD_FIELDS
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:

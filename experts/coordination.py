@@ -130,7 +130,7 @@ class ExpertListView(FilterView):
         minors = ExpertProfile.objects.minors().filter(pk=OuterRef("pk"))
         return (
             ExpertProfile.objects.not_erased()
-            .in_regions(coordinator_regions(self.request))  # type: ignore[arg-type]
+            .in_regions(coordinator_regions(self.request))
             .select_related("home_region")
             .annotate(consent_ok=Exists(current), minor=Exists(minors))
             .order_by("display_name", "pk")

@@ -75,7 +75,9 @@ def _validate_birth_month(month: int | None) -> int | None:
 def _month_needed(year: int | None, month: int | None) -> bool:
     """Without the month a person counts as under age until the year after (the safe side), so
     ask for it whenever that could treat an adult as a minor."""
-    return bool(year) and month is None and timezone.localdate() < adult_from(year, None)
+    if not year:
+        return False
+    return month is None and timezone.localdate() < adult_from(year, None)
 
 
 class ApplicationForm(forms.ModelForm):
@@ -124,10 +126,12 @@ class ApplicationForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.all()
-        self.fields["region"].empty_label = _("Choose a wellbeing area")
+        region, kind = self.fields["region"], self.fields["kind"]
+        assert isinstance(region, forms.ModelChoiceField) and isinstance(kind, forms.ChoiceField)
+        region.queryset = Region.objects.all()
+        region.empty_label = _("Choose a wellbeing area")
         # Radio buttons need no empty "---------" choice (it was ticked in advance, too).
-        self.fields["kind"].choices = ExpertProfile.Kind.choices
+        kind.choices = ExpertProfile.Kind.choices
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
@@ -152,7 +156,8 @@ class ApplicationForm(forms.ModelForm):
         return _validate_birth_month(self.cleaned_data.get("birth_month"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         year, month = data.get("birth_year"), data.get("birth_month")
         # With the month we know: someone whose birthday may still be ahead is not yet old enough.
         if year and month and not old_enough_to_apply(year, month):
@@ -214,7 +219,9 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["home_region"].queryset = Region.objects.all()
+        home_region = self.fields["home_region"]
+        assert isinstance(home_region, forms.ModelChoiceField)
+        home_region.queryset = Region.objects.all()
         self.fields["avoid_topics"].help_text = _("The coordinator will not offer you engagements on these topics.")
         self.fields["birth_year"].widget.attrs.update({"inputmode": "numeric"})
         without_blank_radio(self)
@@ -226,7 +233,8 @@ class ProfileForm(forms.ModelForm):
         return _validate_birth_month(self.cleaned_data.get("birth_month"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if _month_needed(data.get("birth_year"), data.get("birth_month")):
             self.add_error(
                 "birth_month",
@@ -325,7 +333,8 @@ class AwayForm(forms.ModelForm):
         labels = {"start_date": _("Away from"), "end_date": _("Away until")}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", _("The end date is before the start date."))
@@ -371,7 +380,8 @@ class GuardianConsentForm(forms.Form):
         return day
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("email") and not data.get("phone"):
             self.add_error("email", _("Give the guardian's e-mail address or phone number, so they can be reached."))
         if data.get("notice") == ConsentRecord.Notice.EMAIL and not data.get("email"):
@@ -406,11 +416,17 @@ class TrainingsForm(forms.ModelForm):
         fields = ["trainings"]
 
 
+class _UnitsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Unit) -> str:
+        # The organisation tells apart units with the same name.
+        return f"{obj.name} ({obj.organisation.name})"
+
+
 class ExclusionsForm(forms.ModelForm):
     """Conflicts of interest: units and municipalities the expert must never be sent to (e.g. where
     they are or were a client, or where a relative works). Matching excludes them."""
 
-    avoid_units = forms.ModelMultipleChoiceField(
+    avoid_units = _UnitsField(
         queryset=Unit.objects.select_related("organisation").order_by("organisation__name", "name"),
         label=_("Units never to be sent to"),
         required=False,
@@ -426,11 +442,6 @@ class ExclusionsForm(forms.ModelForm):
     class Meta:
         model = ExpertProfile
         fields = ["avoid_units", "avoid_municipalities"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # The organisation tells apart units with the same name.
-        self.fields["avoid_units"].label_from_instance = lambda unit: f"{unit.name} ({unit.organisation.name})"
 
 
 class CoordinatorNotesForm(forms.ModelForm):

@@ -13,14 +13,16 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from registry.http import AuthenticatedHttpRequest
 from registry.models import Region, Role, StaffRole, regions_in_scope
 
 ACTIVE_ROLE_SESSION_KEY = "active_role"
 
-View = Callable[..., HttpResponse]
+# HttpResponseBase: a view may stream a stored file (registry.files), which is no HttpResponse.
+View = Callable[..., HttpResponseBase]
 
 
 def role_required(role: Role) -> Callable[[View], View]:
@@ -29,7 +31,7 @@ def role_required(role: Role) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @login_required
         @wraps(view)
-        def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.has_role(role):
                 raise PermissionDenied
             if request.session.get(ACTIVE_ROLE_SESSION_KEY) != role.value:
@@ -78,7 +80,7 @@ def can_manage_staff(user: Any) -> bool:
 def staff_manager_required(view: View) -> View:
     @login_required
     @wraps(view)
-    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not can_manage_staff(request.user):
             raise PermissionDenied
         return view(request, *args, **kwargs)

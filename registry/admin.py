@@ -33,11 +33,12 @@ class AuditedViewMixin:
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+        response = super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]  # a mixin: the ModelAdmin it joins has change_view
         # The admin's own page context holds the object it showed (absent on redirects and errors).
         obj = (getattr(response, "context_data", None) or {}).get("original")
         if request.method == "GET" and obj is not None:
-            AuditEvent.record(request.user, AuditEvent.Action.VIEW, obj, gettext_noop("opened in the admin"))  # type: ignore[arg-type]
+            assert isinstance(request.user, User)  # the admin lets in only signed-in staff
+            AuditEvent.record(request.user, AuditEvent.Action.VIEW, obj, gettext_noop("opened in the admin"))
         return response
 
 
@@ -93,6 +94,7 @@ class UserAdmin(AuditedViewMixin, DjangoUserAdmin):
     def erase_personal_data(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         """A person's right to erasure, for unit members and staff too. The account row stays,
         emptied (see User.anonymise), because requests and logs point to it."""
+        assert isinstance(request.user, User)  # the admin lets in only signed-in staff
         erased = 0
         for user in queryset.filter(erased_at__isnull=True):
             with transaction.atomic():

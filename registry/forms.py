@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from allauth.account.forms import LoginForm as AllauthLoginForm
@@ -19,7 +20,9 @@ class RoleSwitchForm(forms.Form):
     def __init__(self, *args: Any, roles: list[Role], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the roles this user really has are valid choices.
-        self.fields["role"].choices = [(role.value, role.label) for role in roles]
+        role_field = self.fields["role"]
+        assert isinstance(role_field, forms.ChoiceField)
+        role_field.choices = [(role.value, role.label) for role in roles]
 
 
 class AccessibilityFeedbackForm(forms.ModelForm):
@@ -95,7 +98,8 @@ def without_blank_radio(form: forms.BaseForm) -> None:
     checked until the person chooses, and a required field says so."""
     for field in form.fields.values():
         if isinstance(field.widget, forms.RadioSelect) and isinstance(field, forms.ChoiceField):
-            field.choices = [choice for choice in field.choices if choice[0] not in ("", None)]
+            current: Iterable[Any] = field.choices  # type: ignore[assignment]  # reads give normalised pairs; the stubs add the setter's input types
+            field.choices = [choice for choice in current if choice[0] not in ("", None)]
 
 
 class StaffRoleForm(forms.Form):

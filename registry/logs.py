@@ -21,11 +21,15 @@ import re
 import traceback
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.log import AdminEmailHandler
+from django.utils.safestring import SafeString
 from django.views.debug import ExceptionReporter
+
+if TYPE_CHECKING:
+    from sentry_sdk.types import Event, Hint
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -103,7 +107,7 @@ class JsonFormatter(logging.Formatter):
 class PrivateExceptionReporter(ExceptionReporter):
     """A short plain-text report for error e-mails: what failed and where, not whose data."""
 
-    def get_traceback_text(self) -> str:
+    def get_traceback_text(self) -> str:  # type: ignore[override]  # plain text for e-mail, not SafeString
         lines = []
         if self.request is not None:
             lines.append(f"Request: {self.request.method} {self.request.path}")
@@ -115,8 +119,8 @@ class PrivateExceptionReporter(ExceptionReporter):
             lines.append(f"{self.exc_type.__module__}.{self.exc_type.__qualname__}: {self.exc_value}")
         return redact("\n".join(lines)) + "\n"
 
-    def get_traceback_html(self) -> str:
-        return ""
+    def get_traceback_html(self) -> SafeString:
+        return SafeString("")
 
 
 class PrivateAdminEmailHandler(AdminEmailHandler):
@@ -131,7 +135,7 @@ class PrivateAdminEmailHandler(AdminEmailHandler):
         return super().format_subject(redact(subject))
 
 
-def sentry_before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+def sentry_before_send(event: Event, hint: Hint) -> Event:
     """Sentry gets the error, where it happened and the request id; never the user, the request
     body, headers or cookies (send_default_pii is off as well), and e-mail addresses are masked."""
     event.pop("user", None)

@@ -29,8 +29,8 @@ def _check_ascii(field: models.Field[Any, Any], value: Any) -> None:
 
 
 def _column_range(field: models.Field[Any, Any], connection: Any) -> tuple[int | None, int | None]:
-    while field.is_relation and getattr(field, "target_field", None) is not None:
-        field = field.target_field  # a foreign key stores its target's integer
+    while field.is_relation and (target := getattr(field, "target_field", None)) is not None:
+        field = target  # a foreign key stores its target's integer
     return connection.ops.integer_field_ranges.get(field.get_internal_type(), (None, None))
 
 

@@ -161,7 +161,7 @@ def deliver_message(message_id: int) -> str:
     for filename, content, mimetype in message.attachments:
         email.attach(filename, content, mimetype)
     # anymail passes this to the provider and it comes back with the delivery report.
-    email.metadata = {"outgoing_message": str(message.pk)}  # type: ignore[attr-defined]
+    email.metadata = {"outgoing_message": str(message.pk)}  # type: ignore[attr-defined]  # Anymail's extra attribute
     try:
         email.send()
     except Exception as exc:  # any provider or network failure: try again later, never drop
@@ -250,7 +250,7 @@ def resend(message: OutgoingMessage, *, by: Any) -> bool:
     if row is None or row.status not in (Status.FAILING, Status.UNDELIVERABLE):
         return False
     if row.user is not None:
-        User.objects.filter(pk=row.user_id).update(email_undeliverable_at=None, email_undeliverable_reason="")
+        User.objects.filter(pk=row.user.pk).update(email_undeliverable_at=None, email_undeliverable_reason="")
         row.to = row.user.email
     row.status = Status.PENDING
     row.attempts = 0

@@ -4,9 +4,9 @@ accessibility feedback."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -44,7 +44,7 @@ def written_in_field(verbose_name: Any = None) -> models.CharField:
 class EmailUserManager(UserManager["User"]):
     use_in_migrations = True
 
-    def _create_user(self, email: str, password: str | None, **extra: Any) -> User:  # type: ignore[override]
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
         if not email:
             raise ValueError("An e-mail address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
@@ -52,19 +52,19 @@ class EmailUserManager(UserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]  # no username: e-mail first
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra)
 
-    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]  # no username: e-mail first
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra)
 
 
 class User(AbstractUser):
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment]  # removes the field: the e-mail is the login
     email = models.EmailField(_("e-mail address"), unique=True)
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
@@ -78,9 +78,9 @@ class User(AbstractUser):
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = EmailUserManager()  # type: ignore[misc]
+    objects = EmailUserManager()  # type: ignore[misc]  # UserManager without the username
 
     class Meta:
         verbose_name = _("user")
@@ -89,9 +89,13 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
+    # The address as loaded from the database (see save()); unset on a new instance.
+    _loaded_email: str | None
+
     @classmethod
-    def from_db(cls, db: str | None, field_names: Any, values: Any) -> User:
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any) -> Self:
+        # **kwargs: Django 6 adds fetch_mode; passed on as given.
+        instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded_email = instance.__dict__.get("email")
         return instance
 

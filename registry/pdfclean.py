@@ -23,7 +23,7 @@ import resource
 import signal
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter, apply_configuration
@@ -234,7 +234,11 @@ class Cleaner:
                 raise Refused(TOO_COMPLEX)
         filters = stream.get("/Filter", ())
         filters = filters.get_object() if isinstance(filters, IndirectObject) else filters
-        names = [filters] if isinstance(filters, str) else list(filters)
+        if isinstance(filters, str):
+            names = [filters]
+        else:
+            assert isinstance(filters, Iterable)  # as list() would, anything else fails: refused as unreadable
+            names = list(filters)
         if not names or any(name in IMAGE_CODECS for name in names):
             # Unfiltered data is no larger than the file; for image codecs the declared size above
             # is what a viewer allocates.

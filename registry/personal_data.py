@@ -15,7 +15,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import AccessibilityFeedback, AuditEvent, OutgoingMessage, StaffRole, UnitMembership, User
+from registry.models import (
+    AccessibilityFeedback,
+    AuditEvent,
+    AuditEventQuerySet,
+    OutgoingMessage,
+    StaffRole,
+    UnitMembership,
+    User,
+)
 from registry.privacy import Audience, Basis, Category, Field, ModelData, Retention, objects_of
 
 P, C, A = Audience.PERSON, Audience.COORDINATOR, Audience.ADMIN
@@ -56,6 +64,11 @@ def _end_sessions(user: User, rows: QuerySet[UserSession]) -> None:
 def _audit_rows(user: User) -> QuerySet[AuditEvent]:
     about = AuditEvent.objects.about(objects_of(user)).values("pk")
     return AuditEvent.objects.filter(Q(actor=user) | Q(pk__in=about))
+
+
+def _forget_audit_actor(user: User, rows: QuerySet[AuditEvent]) -> int:
+    assert isinstance(rows, AuditEventQuerySet)  # AuditEvent's manager makes its querysets
+    return rows.forget_actor(user)
 
 
 def _admin_log_rows(user: User) -> QuerySet[LogEntry]:
@@ -214,7 +227,7 @@ PERSONAL_DATA = [
             "ip": Field(Category.LOG, (P, A)),
         },
         rows_of=_audit_rows,
-        erase=lambda user, rows: rows.forget_actor(user),
+        erase=_forget_audit_actor,
     ),
     ModelData(
         model="admin.LogEntry",

@@ -162,7 +162,11 @@ def entry_for(model: type[models.Model] | str) -> ModelData | None:
 
 def model_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     """The fields of a model that hold data (columns and many-to-many), not reverse relations."""
-    return [f for f in model._meta.get_fields() if (f.concrete or f.many_to_many) and not f.auto_created]
+    return [
+        f
+        for f in model._meta.get_fields()
+        if isinstance(f, models.Field) and (f.concrete or f.many_to_many) and not f.auto_created
+    ]
 
 
 def undeclared_fields() -> list[str]:
@@ -204,8 +208,11 @@ def erase_person(user: User) -> dict[str, int]:
     """Erase everything the inventory holds about the person, from the top layer down (the
     account last). The person's rows are found first, so that rows removed on the way (e.g. an
     application) still have their log entries cleaned. Returns rows touched per model."""
-    entries = [entry for entry in inventory() if entry.rows_of is not None and entry.erase is not None]
-    found = [(entry, list(entry.rows_of(user).values_list("pk", flat=True))) for entry in entries]
+    found = [
+        (entry, list(entry.rows_of(user).values_list("pk", flat=True)))
+        for entry in inventory()
+        if entry.rows_of is not None and entry.erase is not None
+    ]
     touched: dict[str, int] = {}
     for entry, pks in reversed(found):
         if not pks:
@@ -304,6 +311,7 @@ def _add(section: Section, entry: ModelData, instance: models.Model, names: Iter
         if not spec.export:
             continue
         f = model._meta.get_field(name)
+        assert isinstance(f, models.Field)  # the inventory names the model's own fields, not reverse relations
         record[name] = _json_value(instance, f)
         label = str(spec.label or getattr(f, "verbose_name", name))
         link = spec.link(instance) if spec.link is not None else None

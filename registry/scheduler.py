@@ -125,8 +125,8 @@ def job_health(now: dt.datetime | None = None) -> list[JobHealth]:
     for job in jobs().values():
         run = runs.get(job.name)
         due = job.previous_fire_time(now - grace)
-        finished = run is not None and run.last_finished_slot is not None
-        ok = (due is None or (finished and run.last_finished_slot >= due)) and (
+        finished_slot = run.last_finished_slot if run is not None else None
+        ok = (due is None or (finished_slot is not None and finished_slot >= due)) and (
             run is None or run.last_status != ScheduledJobRun.Status.FAILED
         )
         result.append(JobHealth(name=job.name, ok=ok, due_since=due, run=run))

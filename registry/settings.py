@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -481,7 +482,15 @@ TASK_RESULT_RETENTION_DAYS = env_int(
     help="Days finished background-task results are kept. They hold rendered e-mails with live links.",
 )
 CRON_HELP = "A cron line (minute hour day month weekday, Finnish time); `off` stops the job."
-SCHEDULED_JOBS = {
+
+
+class ScheduledJob(TypedDict):  # not a setting (not upper case): the shape of one SCHEDULED_JOBS entry
+    command: str
+    args: NotRequired[list[str]]
+    cron: str
+
+
+SCHEDULED_JOBS: dict[str, ScheduledJob] = {
     name: {
         "command": command,
         "args": args,

@@ -21,7 +21,7 @@ from registry.access import staff_manager_required
 from registry.forms import StaffRoleForm
 from registry.http import AuthenticatedHttpRequest
 from registry.mail import send_templated_mail
-from registry.models import AuditEvent, StaffRole, User
+from registry.models import AuditEvent, Region, StaffRole, User
 
 
 def _page(request: AuthenticatedHttpRequest, form: StaffRoleForm, status: int = 200) -> HttpResponse:
@@ -69,7 +69,7 @@ def _scope(role: StaffRole) -> str:
     return role.region.localized_name if role.region else _("the whole cooperation area")
 
 
-def grant_staff_role(email: str, kind: str, region: object, *, by: User) -> StaffRole:
+def grant_staff_role(email: str, kind: str, region: Region | None, *, by: User) -> StaffRole:
     """Give the role (creating the account with a set-password link if there is none). Staff sign
     in with two-factor authentication, which the service asks them to set up at once."""
     user = User.objects.filter(email__iexact=email).first()

@@ -29,7 +29,7 @@ def run_command(name: str, slot: str) -> str:
     newest = runs.filter(Q(last_finished_slot__isnull=True) | Q(last_finished_slot__lte=scheduled))
     output = io.StringIO()
     try:
-        call_command(spec["command"], *spec.get("args", ()), stdout=output, stderr=output)
+        call_command(spec["command"], *spec.get("args", []), stdout=output, stderr=output)
     except Exception:
         newest.update(
             last_finished_at=timezone.now(), last_finished_slot=scheduled, last_status=ScheduledJobRun.Status.FAILED

@@ -158,7 +158,7 @@ def clean_upload(
         return CleanUpload(ContentFile(data, name="document.pdf"), PDF, len(data))
     if kind == "zip" and {"docx", "odt"} & set(allow):
         document = check_zip_document(upload, budget=budget)
-        if document in allow:
+        if document is not None and document in allow:
             upload.seek(0)
             return CleanUpload(upload, CONTENT_TYPES[document], upload.size or 0)
     if kind in ("jpeg", "png") and "image" in allow:

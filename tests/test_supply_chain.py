@@ -20,7 +20,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = ROOT / "requirements" / "production.txt"
 DEVELOPMENT = ROOT / "requirements" / "development.txt"
-TEST_TOOLS = {"pytest", "pytest-django", "playwright", "axe-playwright-python", "polib", "ruff", "pip-audit"}
+TEST_TOOLS = {
+    "pytest",
+    "pytest-django",
+    "playwright",
+    "axe-playwright-python",
+    "polib",
+    "ruff",
+    "pip-audit",
+    "mypy",
+    "django-stubs",
+}
 
 
 def pins(lock: Path) -> dict[str, str]:

@@ -108,7 +108,7 @@ class Visitor(HttpUser):
                     response.failure(f"status {response.status_code}, expected a redirect")
 
     def csrf(self) -> str:
-        return self.client.cookies.get("csrftoken", "")
+        return self.client.cookies.get("csrftoken") or ""
 
     def view(self, name: str, url_name: str, pk: int | None = None) -> None:
         path = URLS[url_name].format(pk) if pk is not None else URLS[url_name]

@@ -100,7 +100,7 @@ def lang_attr(language: str | None) -> SafeString:
 def in_language(text: object, language: str | None, autoescape: bool = True) -> SafeString:
     """The text, wrapped in `<span lang="…">` when its language differs from the page's:
     `{{ obj.title|in_language:obj.text_language }}`. Works on the output of linebreaksbr too."""
-    content = conditional_escape(text) if autoescape else SafeString(str(text))
+    content = conditional_escape(text) if autoescape else SafeString(str(text))  # type: ignore[arg-type]  # Django escapes any object; the stubs take only str
     attribute = lang_attribute(language)
     if not attribute:
         return SafeString(content)
