@@ -34,6 +34,7 @@ urlpatterns = [
     path("staff/roles/<int:pk>/remove/", staff.staff_role_remove, name="staff-role-remove"),
     path("", include("experts.urls")),
     path("", include("engagements.urls")),
+    path("api/", include("api.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
