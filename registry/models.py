@@ -849,5 +849,10 @@ class ApiToken(models.Model):
         return set(self.scopes) & set(ApiScope.allowed_for(self.user))
 
     @property
+    def scope_labels(self) -> list[str]:
+        labels = dict(ApiScope.choices)
+        return [str(labels[s]) for s in self.scopes if s in labels]
+
+    @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
