@@ -114,7 +114,8 @@ def test_owner_revokes_own_token_and_others_cannot_reach_it(manager: User, regio
     token.refresh_from_db()
     assert token.revoked_at is not None
     again = owner.post(reverse("api-token-revoke", args=[token.pk]), follow=True)
-    assert [m.level_tag for m in again.context["messages"]] == ["info"]  # revoked already: said so, nothing changed
+    # The first message is still unread (no page was followed); the second says "revoked already".
+    assert [m.level_tag for m in again.context["messages"]] == ["success", "info"]
     assert AuditEvent.objects.filter(detail="API token revoked").count() == 1
 
 
