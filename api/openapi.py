@@ -247,6 +247,7 @@ def schema(server: str) -> dict[str, Any]:
                             "How many were marked paid now (others were paid already or out of scope).", "MarkedPaid"
                         ),
                         "400": _error("The body is not the expected JSON."),
+                        "413": _error("The body is too large."),
                         "415": _error("The body is not JSON."),
                         **REFUSALS,
                     },

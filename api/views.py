@@ -15,12 +15,15 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from api.auth import error, token_required
-from api.openapi import schema
+from api.openapi import SCHEMAS, schema
 from engagements.models import RequestType
 from engagements.payments import Payment, mark_paid, payment_page
 from engagements.statistics import Period, Table, dashboard, is_small_cell, suppress_small
@@ -175,6 +178,8 @@ def payments_paid(request: HttpRequest, token: ApiToken) -> JsonResponse:
         return error(415, "unsupported_media_type", "Send JSON: Content-Type: application/json.")
     try:
         body = json.loads(request.body)
+    except RequestDataTooBig:
+        return error(413, "too_large", "The body is too large.")
     except (ValueError, UnicodeDecodeError):
         return error(400, "invalid_json", "The body is not JSON.")
     ids = body.get("payments") if isinstance(body, dict) else None
@@ -219,9 +224,29 @@ def vocabularies(request: HttpRequest, token: ApiToken) -> JsonResponse:
 
 @require_GET
 def openapi(request: HttpRequest) -> JsonResponse:
-    """The OpenAPI 3 description of this API; public, like the documentation it is made from."""
+    """The OpenAPI 3 description of this API; public: it describes, it holds no data."""
     return JsonResponse(schema(request.build_absolute_uri("/api/v1")))
 
 
+@require_GET
+def docs(request: HttpRequest) -> HttpResponse:
+    """The same description as a page to read: endpoints, parameters, answers, schemas."""
+    described = schema(request.build_absolute_uri("/api/v1"))
+    operations = [
+        {"path": path, "method": method.upper(), **operation}
+        for path, methods in described["paths"].items()
+        for method, operation in methods.items()
+    ]
+    schemas = {name: json.dumps(body, indent=2, ensure_ascii=False) for name, body in SCHEMAS.items()}
+    context = {
+        "info": described["info"],
+        "server": described["servers"][0]["url"],
+        "operations": operations,
+        "schemas": schemas,
+    }
+    return render(request, "api/docs.html", context)
+
+
+@csrf_exempt
 def not_found(request: HttpRequest, rest: str) -> JsonResponse:
     return error(404, "not_found", "No such endpoint; see /api/v1/openapi.json.")

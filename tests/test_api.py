@@ -220,6 +220,13 @@ def test_every_api_url_is_in_the_schema() -> None:
             assert reverse(f"api:{pattern.name}") in documented
 
 
+def test_the_documentation_page_shows_every_endpoint(client: Client) -> None:
+    page = client.get(reverse("api:docs")).content.decode()
+    for path, methods in SCHEMA["paths"].items():
+        for method in methods:
+            assert f"{method.upper()} {path}" in page
+
+
 def test_schema_and_unknown_paths_answer_in_json(client: Client) -> None:
     response = client.get(reverse("api:openapi"))
     assert response.status_code == 200

@@ -58,6 +58,7 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "api:payments-paid": ({}, "405 405 405 405 405 405 405 405"),  # POST only
     "api:vocabularies": ({}, "401 401 401 401 401 401 401 401"),
     "api:openapi": ({}, "200 200 200 200 200 200 200 200"),
+    "api:docs": ({}, "200 200 200 200 200 200 200 200"),
     "api:not-found": ({"rest": "v1/nothing/"}, "404 404 404 404 404 404 404 404"),
     "engagements:expert-home": ({}, "login 200 200 403 403 403 403 403"),
     "engagements:unit-home": ({}, "login 403 403 200 200 403 403 403"),
