@@ -20,7 +20,7 @@ from api.openapi import schema
 from engagements.models import Assignment, ExpenseClaim, Request
 from engagements.payments import unpaid_payments
 from experts.models import ExpertProfile
-from registry.models import ApiScope, ApiToken, AuditEvent, Region, StaffRole, User
+from registry.models import ApiScope, ApiToken, AuditEvent, RateLimited, Region, StaffRole, User
 from tests.conftest import make_user, with_totp
 
 # The same data as the page tests use, so that the API is checked against what the pages show.
@@ -508,3 +508,32 @@ def test_every_use_is_audited_with_its_outcome_and_last_use_shown(manager: User)
     assert set(uses.values_list("actor", flat=True)) == {manager.pk}
     token.refresh_from_db()
     assert token.last_used_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent updates need PostgreSQL")
+def test_two_requests_at_once_cannot_both_take_the_last_one_of_the_minute(manager: User) -> None:
+    import threading
+
+    issue(manager, ["vocabularies"])
+    token = ApiToken.objects.get()
+    now = timezone.now().replace(second=1)
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def use() -> None:
+        barrier.wait()
+        try:
+            ApiToken.objects.get(pk=token.pk).take_use(3, now=now)
+            outcomes.append("ok")
+        except RateLimited:
+            outcomes.append("limited")
+        finally:
+            connection.close()  # each thread has its own connection
+
+    threads = [threading.Thread(target=use) for _i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["limited", "ok", "ok", "ok"]
