@@ -135,7 +135,8 @@ class ApiTokenForm(forms.Form):
     expires_on = forms.DateField(
         label=_("Valid until"),
         help_text=_("At most a year from today."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # ISO, as a date input shows it (a localised "1.3.2027" would leave the field empty).
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args: Any, user: Any, today: Any, **kwargs: Any) -> None:
