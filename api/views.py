@@ -46,7 +46,7 @@ def _unknown_parameters(request: HttpRequest, allowed: set[str]) -> JsonResponse
     # A misspelt filter must not quietly widen the answer ("regoin=…" would give the whole scope).
     unknown = sorted(set(request.GET) - allowed)
     if unknown:
-        return error(400, "unknown_parameters", "Unknown parameters.", parameters=unknown[:20])
+        return error(400, "unknown_parameters", "Unknown parameters.", parameters=[p[:40] for p in unknown[:20]])
     return None
 
 
