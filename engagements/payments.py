@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from engagements.models import Assignment, ExpenseClaim
@@ -48,46 +49,68 @@ def _date(assignment: Assignment) -> dt.date | None:
     return timezone.localdate(end) if end else None
 
 
-def unpaid_payments(regions: Any) -> list[Payment]:
-    """Fees of attended engagements and approved expense claims that are not paid yet."""
+def unpaid_fees(regions: Any) -> QuerySet[Assignment]:
+    """Fees of attended engagements not paid yet, in scope (None: the whole area)."""
     fees = Assignment.objects.filter(status=Assignment.Status.ATTENDED, fee__gt=0, fee_paid_at__isnull=True)
-    claims = ExpenseClaim.objects.filter(status=ExpenseClaim.Status.APPROVED)
     if regions is not None:
         fees = fees.filter(request__unit__region__in=regions)
+    return fees.select_related("expert__user", "request__unit", "role").order_by("pk")
+
+
+def unpaid_claims(regions: Any) -> QuerySet[ExpenseClaim]:
+    """Approved expense claims not paid yet, in scope (None: the whole area)."""
+    claims = ExpenseClaim.objects.filter(status=ExpenseClaim.Status.APPROVED)
+    if regions is not None:
         claims = claims.in_regions(regions)
-    rows: list[Payment] = []
-    for a in fees.select_related("expert__user", "request__unit", "role").order_by("pk"):
-        assert a.fee is not None  # the query asks for fee__gt=0
-        rows.append(
-            Payment(
-                id=f"fee-{a.pk}",
-                kind="fee",
-                expert_id=a.expert_id,
-                payee=a.expert.user.get_full_name() or a.expert.display_name,
-                payee_email=a.expert.user.email,
-                engagement_date=_date(a),
-                engagement=a.request.title,
-                unit=a.request.unit.name,
-                details=str(a.role),
-                amount=a.fee,
-            )
-        )
-    rows += [
-        Payment(
-            id=f"expense-{c.pk}",
-            kind="expense",
-            expert_id=c.assignment.expert_id,
-            payee=c.assignment.expert.user.get_full_name() or c.assignment.expert.display_name,
-            payee_email=c.assignment.expert.user.email,
-            engagement_date=_date(c.assignment),
-            engagement=c.assignment.request.title,
-            unit=c.assignment.request.unit.name,
-            details=_claim_details(c),
-            amount=c.amount,
-        )
-        for c in claims.select_related("assignment__expert__user", "assignment__request__unit").order_by("pk")
-    ]
-    return rows
+    return claims.select_related("assignment__expert__user", "assignment__request__unit").order_by("pk")
+
+
+def _fee_payment(a: Assignment) -> Payment:
+    assert a.fee is not None  # unpaid_fees() asks for fee__gt=0
+    return Payment(
+        id=f"fee-{a.pk}",
+        kind="fee",
+        expert_id=a.expert_id,
+        payee=a.expert.user.get_full_name() or a.expert.display_name,
+        payee_email=a.expert.user.email,
+        engagement_date=_date(a),
+        engagement=a.request.title,
+        unit=a.request.unit.name,
+        details=str(a.role),
+        amount=a.fee,
+    )
+
+
+def _claim_payment(c: ExpenseClaim) -> Payment:
+    return Payment(
+        id=f"expense-{c.pk}",
+        kind="expense",
+        expert_id=c.assignment.expert_id,
+        payee=c.assignment.expert.user.get_full_name() or c.assignment.expert.display_name,
+        payee_email=c.assignment.expert.user.email,
+        engagement_date=_date(c.assignment),
+        engagement=c.assignment.request.title,
+        unit=c.assignment.request.unit.name,
+        details=_claim_details(c),
+        amount=c.amount,
+    )
+
+
+def unpaid_payments(regions: Any) -> list[Payment]:
+    """Fees of attended engagements and approved expense claims that are not paid yet."""
+    return [*map(_fee_payment, unpaid_fees(regions)), *map(_claim_payment, unpaid_claims(regions))]
+
+
+def payment_page(regions: Any, offset: int, limit: int) -> tuple[int, list[Payment]]:
+    """One page of the same rows in the same order (fees, then expenses), and the total: four
+    queries at most, whatever the number of payments (the API pages through them)."""
+    fees, claims = unpaid_fees(regions), unpaid_claims(regions)
+    fee_count, claim_count = fees.count(), claims.count()
+    rows = [_fee_payment(a) for a in fees[offset : offset + limit]] if offset < fee_count else []
+    if len(rows) < limit and offset + limit > fee_count:
+        start = max(offset - fee_count, 0)
+        rows += [_claim_payment(c) for c in claims[start : start + limit - len(rows)]]
+    return fee_count + claim_count, rows
 
 
 def _claim_details(claim: ExpenseClaim) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext
 
 from registry.models import (
+    ApiToken,
     AuditEvent,
     Municipality,
     Organisation,
@@ -229,6 +230,31 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: OutgoingMessage | None = None) -> bool:
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are made by their owners in the service (with a fresh two-factor sign-in) and shown
+    once; here an administrator sees them and revokes them. The hash of the secret is left out."""
+
+    list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at", "expires_at"]
+    search_fields = ["name", "prefix", "user__email"]
+    fields = ["user", "name", "prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["view"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        count = sum(token.revoke(by=request.user) for token in queryset)  # type: ignore[arg-type]
+        self.message_user(
+            request, ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count) % {"count": count}
+        )
 
 
 # Django's own group admin uses the script-built filter boxes for permissions, whose search icons

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import AccessibilityFeedback, Region, Role, StaffRole
+from registry.models import AccessibilityFeedback, ApiScope, Region, Role, StaffRole
 
 
 class RoleSwitchForm(forms.Form):
@@ -119,3 +120,42 @@ class StaffRoleForm(forms.Form):
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
+
+
+class ApiTokenForm(forms.Form):
+    """A personal access token: a name to recognise it by, what it may do (only what its owner may)
+    and until when (at most a year)."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("Where the token is used, e.g. “Reporting in Power BI”."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("What the token may do"),
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    expires_on = forms.DateField(
+        label=_("Valid until"),
+        help_text=_("At most a year from today."),
+        # ISO, as a date input shows it (a localised "1.3.2027" would leave the field empty).
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, user: Any, today: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = ApiScope.allowed_for(user)
+        scopes = self.fields["scopes"]
+        assert isinstance(scopes, forms.MultipleChoiceField)
+        scopes.choices = [(value, label) for value, label in ApiScope.choices if value in allowed]
+        self.today = today
+        self.fields["expires_on"].initial = today + dt.timedelta(days=90)
+
+    def clean_expires_on(self) -> dt.date:
+        day = self.cleaned_data["expires_on"]
+        if day <= self.today:
+            raise ValidationError(_("Choose a day after today."))
+        if day > self.today + dt.timedelta(days=365):
+            raise ValidationError(_("A token can be valid for at most a year."))
+        return day

@@ -4,6 +4,10 @@ accessibility feedback."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
 from collections.abc import Collection, Iterable
 from contextvars import ContextVar
 from typing import Any, ClassVar, Self
@@ -704,3 +708,162 @@ class AccessibilityFeedback(models.Model):
 
 class AlreadyAnswered(Exception):
     """The feedback was marked answered already (by someone else, or in another tab)."""
+
+
+class ApiScope(models.TextChoices):
+    """What a personal access token may read or do (docs/api.md). Each scope needs a role its
+    owner still has when the token is used: a token never outlives the role it was made under."""
+
+    STATISTICS = "statistics", _("Statistics (read)")
+    PAYMENTS = "payments", _("Payments ready for payroll (read)")
+    PAYMENTS_WRITE = "payments:write", _("Mark payments paid")
+    VOCABULARIES = "vocabularies", _("Vocabularies (read)")
+
+    @classmethod
+    def roles_for(cls, scope: str) -> set[Role]:
+        roles: dict[str, set[Role]] = {
+            cls.STATISTICS: {Role.MANAGER},
+            cls.PAYMENTS: {Role.COORDINATOR},
+            cls.PAYMENTS_WRITE: {Role.COORDINATOR},
+            cls.VOCABULARIES: {Role.MANAGER, Role.COORDINATOR},
+        }
+        return roles.get(scope, set())
+
+    @classmethod
+    def allowed_for(cls, user: User) -> list[str]:
+        """The scopes this person may give a token: a subset of their own roles."""
+        roles = set(user.roles())
+        return [scope for scope in cls.values if cls.roles_for(scope) & roles]
+
+
+class InvalidToken(Exception):
+    """No such token, or revoked, or expired, or its owner can no longer sign in."""
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self, now: dt.datetime | None = None) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+
+class ApiToken(models.Model):
+    """A personal access token for the area's own systems (BI, payroll). The secret is shown once
+    when the token is made; only its SHA-256 is kept (the secret is 256 random bits, so a fast
+    hash is enough: there is nothing to guess). The short prefix finds the row without a scan."""
+
+    PREFIX = "kok"
+    MAX_DAYS = 366
+    # kok_<8 hex>_<43 url-safe characters>: anything else is refused before the database is asked.
+    FORMAT = re.compile(r"kok_(?P<prefix>[0-9a-f]{8})_(?P<secret>[A-Za-z0-9_-]{43})")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("owner")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=8, unique=True)
+    secret_hash = models.CharField(_("hash of the secret"), max_length=64)
+    scopes = models.JSONField(_("scopes"), default=list)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    # The rate limit: requests counted in the current minute, kept on the row so that every web
+    # process shares one count and one conditional UPDATE both counts and checks.
+    window_start = models.DateTimeField(_("rate window start"), null=True, blank=True)
+    window_count = models.PositiveIntegerField(_("requests in the rate window"), default=0)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.PREFIX}_{self.prefix}…)"
+
+    @staticmethod
+    def hash_secret(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User, *, name: str, scopes: list[str], expires_at: dt.datetime) -> tuple[ApiToken, str]:
+        """Make a token; returns it with the secret, which is never stored and cannot be shown again."""
+        allowed = set(ApiScope.allowed_for(user))
+        if not scopes or not set(scopes) <= allowed:
+            raise ValueError("A token's scopes must be a non-empty subset of its owner's.")
+        if expires_at > timezone.now() + dt.timedelta(days=cls.MAX_DAYS):
+            raise ValueError("A token lives at most a year.")
+        with transaction.atomic():
+            prefix = secrets.token_hex(4)
+            raw = f"{cls.PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+            token = cls.objects.create(
+                user=user,
+                name=name,
+                prefix=prefix,
+                secret_hash=cls.hash_secret(raw),
+                scopes=[s for s in ApiScope.values if s in scopes],
+                expires_at=expires_at,
+            )
+            AuditEvent.record(user, AuditEvent.Action.CHANGE, token, f"API token created: {','.join(token.scopes)}")
+        return token, raw
+
+    def revoke(self, by: User) -> bool:
+        """Once: a second revocation (another tab, another admin) changes nothing."""
+        with transaction.atomic():
+            changed = ApiToken.objects.filter(pk=self.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+            if changed:
+                AuditEvent.record(by, AuditEvent.Action.CHANGE, self, "API token revoked")
+        self.refresh_from_db(fields=["revoked_at"])
+        return bool(changed)
+
+    @classmethod
+    def authenticate(cls, raw: str) -> ApiToken:
+        match = cls.FORMAT.fullmatch(raw)
+        if not match:
+            raise InvalidToken
+        token = cls.objects.usable().select_related("user").filter(prefix=match["prefix"]).first()
+        if token is None or not hmac.compare_digest(token.secret_hash, cls.hash_secret(raw)):
+            raise InvalidToken
+        if not token.user.is_active or token.user.erased_at is not None:
+            raise InvalidToken
+        return token
+
+    def take_use(self, limit_per_minute: int, now: dt.datetime | None = None) -> None:
+        """Count one request and note the last use, or raise RateLimited: one conditional UPDATE,
+        so two processes cannot both take the last request of a minute."""
+        now = now or timezone.now()
+        window = now.replace(second=0, microsecond=0)
+        same_window = models.Q(window_start=window)
+        changed = (
+            ApiToken.objects.filter(pk=self.pk)
+            .exclude(same_window & models.Q(window_count__gte=limit_per_minute))
+            .update(
+                last_used_at=now,
+                window_count=models.Case(
+                    models.When(same_window, then=models.F("window_count") + 1), default=models.Value(1)
+                ),
+                window_start=window,
+            )
+        )
+        if not changed:
+            raise RateLimited(retry_after=60 - now.second)
+        self.last_used_at = now
+
+    def effective_scopes(self) -> set[str]:
+        """The token's scopes that its owner's roles still allow today."""
+        return set(self.scopes) & set(ApiScope.allowed_for(self.user))
+
+    @property
+    def scope_labels(self) -> list[str]:
+        labels = dict(ApiScope.choices)
+        return [str(labels[s]) for s in self.scopes if s in labels]
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

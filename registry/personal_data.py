@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registry.models import (
     AccessibilityFeedback,
+    ApiToken,
     AuditEvent,
     AuditEventQuerySet,
     OutgoingMessage,
@@ -203,6 +204,30 @@ PERSONAL_DATA = [
             "region": Field(Category.PROFILE, (P, A)),
         },
         rows_of=_own(StaffRole),
+        erase=_delete,
+    ),
+    ModelData(
+        model="registry.ApiToken",
+        key="api_tokens",
+        title=_("Your API tokens"),
+        about=_("coordinators and managers who connect the area's own systems"),
+        basis=(Basis.PUBLIC_TASK,),
+        retention=WITH_THE_ACCOUNT,
+        enforced_by=ACCOUNT_ERASURE,
+        order=22,
+        fields={
+            "user": Field(Category.IDENTITY, (P, A)),
+            "name": Field(Category.PROFILE, (P, A)),
+            "scopes": Field(Category.PROFILE, (P, A)),
+            "created_at": Field(Category.LOG, (P, A)),
+            "expires_at": Field(Category.LOG, (P, A)),
+            "revoked_at": Field(Category.LOG, (P, A)),
+            "last_used_at": Field(Category.LOG, (P, A)),
+            # Only a one-way hash of the secret is kept; it is never shown.
+            "secret_hash": Field(Category.IDENTITY, (), export=False),
+        },
+        not_personal=("prefix", "window_start", "window_count"),
+        rows_of=_own(ApiToken),
         erase=_delete,
     ),
     ModelData(

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "registry",
     "experts",
     "engagements",
+    "api",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -518,6 +519,11 @@ SCHEDULED_JOBS: dict[str, ScheduledJob] = {
         ),
     ]
 }
+
+# The read API for the area's own systems (docs/api.md): requests per token per minute.
+API_RATE_LIMIT_PER_MINUTE = env_int(
+    "API_RATE_LIMIT_PER_MINUTE", 120, help="Requests one API token may make per minute; more get 429."
+)
 
 # /healthz/ answers 503 when any of these is out of bounds (registry/health.py).
 HEALTH_MAX_TASK_WAIT_SECONDS = env_int(

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from registry import accessibility, health, sessions, staff, views
+from registry import accessibility, apitokens, health, sessions, staff, views
 
 # The admin signs in through allauth too, so MFA and rate limits apply to it.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]  # replacing the view is the point
@@ -32,8 +32,12 @@ urlpatterns = [
     path("session/continue/", sessions.continue_session, name="continue-session"),
     path("staff/roles/", staff.staff_roles, name="staff-roles"),
     path("staff/roles/<int:pk>/remove/", staff.staff_role_remove, name="staff-role-remove"),
+    path("staff/api-tokens/", apitokens.api_tokens, name="api-tokens"),
+    path("staff/api-tokens/new/", apitokens.api_token_new, name="api-token-new"),
+    path("staff/api-tokens/<int:pk>/revoke/", apitokens.api_token_revoke, name="api-token-revoke"),
     path("", include("experts.urls")),
     path("", include("engagements.urls")),
+    path("api/", include("api.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

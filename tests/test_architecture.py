@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = {"registry": 0, "experts": 1, "engagements": 2}
+LAYERS = {"registry": 0, "experts": 1, "engagements": 2, "api": 3}
 
 
 def modules() -> dict[str, Path]:

@@ -52,7 +52,7 @@ def test_makemessages_would_add_nothing(tmp_path: Path) -> None:
             pytest.fail("GNU gettext (xgettext) is required here to check the catalogues are up to date")
         pytest.skip("GNU gettext is not installed; .ci/run installs it")
     work = tmp_path / "project"
-    for name in ["registry", "experts", "engagements", "templates", "locale"]:
+    for name in ["registry", "experts", "engagements", "api", "templates", "locale"]:
         shutil.copytree(ROOT / name, work / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "manage.py", work / "manage.py")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "registry.settings", "DEBUG": "1"}

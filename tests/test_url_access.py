@@ -47,6 +47,19 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     # Staff roles: administrators and coordinators of the whole area
     "staff-roles": ({}, "login 403 403 403 403 200 403 200"),
     "staff-role-remove": ({"pk": 999999}, "login 403 403 403 403 405 403 405"),
+    # API tokens: coordinators and managers keep their own (a new one after a fresh sign-in: 302 to
+    # it); administrators see and revoke everyone's but make none (test_api_tokens.py).
+    "api-tokens": ({}, "login 403 403 403 403 200 200 200"),
+    "api-token-new": ({}, "login 403 403 403 403 302 302 403"),
+    "api-token-revoke": ({"pk": 999999}, "login 403 403 403 403 405 405 405"),
+    # The API takes tokens only: a session, anyone's, is no way in (test_api.py).
+    "api:statistics": ({}, "401 401 401 401 401 401 401 401"),
+    "api:payments": ({}, "401 401 401 401 401 401 401 401"),
+    "api:payments-paid": ({}, "405 405 405 405 405 405 405 405"),  # POST only
+    "api:vocabularies": ({}, "401 401 401 401 401 401 401 401"),
+    "api:openapi": ({}, "200 200 200 200 200 200 200 200"),
+    "api:docs": ({}, "200 200 200 200 200 200 200 200"),
+    "api:not-found": ({"rest": "v1/nothing/"}, "404 404 404 404 404 404 404 404"),
     "engagements:expert-home": ({}, "login 200 200 403 403 403 403 403"),
     "engagements:unit-home": ({}, "login 403 403 200 200 403 403 403"),
     "engagements:coordinator-home": ({}, "login 403 403 403 403 200 403 403"),
