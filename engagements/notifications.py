@@ -246,10 +246,13 @@ def text_for(kind: str, assignment: Assignment, link: str, language: str) -> str
 def _text_expert(kind: str, assignment: Assignment, link: str) -> None:
     user = assignment.expert.user
     category = TEXT_MESSAGES[kind][0]
+    with translation.override(user.preferred_language):
+        headline = str(EMAIL_HEADLINES[kind])
     send_text_message(
         user,
         text_for(kind, assignment, link, user.preferred_language),
         template=f"engagements/text/{kind}",
+        subject=headline,
         # Quiet hours hold back every text message except a change on the day itself.
         urgent=category == "change" and is_urgent(assignment.request),
     )

@@ -129,13 +129,15 @@ def send_text_message(
     text: str,
     *,
     template: str,
+    subject: str,
     to: str = "",
     urgent: bool = False,
     now: dt.datetime | None = None,
 ) -> OutgoingMessage | None:
     """Keep one text message to the person's verified number (or to `to`, for the verification
     code) in the surrounding transaction and deliver it after commit, after the quiet hours unless
-    urgent. `text` is already in the person's language and carries nothing personal or sensitive.
+    urgent. `text` is already in the person's language and carries nothing personal or sensitive;
+    `subject` says what it is for the coordinator's lists, without the text's single-use link.
     None when the person has no number to send to."""
     number = to or user.mobile_number
     if not number:
@@ -150,7 +152,7 @@ def send_text_message(
         channel=Channel.TEXT,
         to=number,
         template=template[:100],
-        subject=text[:300],
+        subject=subject[:300],
         text=text,
         segments=sms.segments(text),
         status=Status.UNDELIVERABLE if held else Status.PENDING,

@@ -79,7 +79,10 @@ def start(user: User, number: str, now: dt.datetime | None = None) -> MobileVeri
         )
         with translation.override(account.preferred_language):
             text = str(CODE_TEXT) % {"code": code, "minutes": int(CODE_LIFETIME.total_seconds() // 60)}
-        send_text_message(account, text, template=VERIFICATION_TEMPLATE, to=number, urgent=True, now=now)
+            subject = _("Code to verify the mobile number")
+        send_text_message(
+            account, text, template=VERIFICATION_TEMPLATE, subject=subject, to=number, urgent=True, now=now
+        )
         AuditEvent.record(account, AuditEvent.Action.CHANGE, account, "mobile number verification code sent")
     return verification
 
