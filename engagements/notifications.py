@@ -84,13 +84,13 @@ EMAIL_HEADLINES = {
 TEXT_MESSAGES = {
     "offer_made": (
         "offer",
-        _("You have a new offer from the experts-by-experience service, answer by %(deadline)s. %(link)s"),
+        _("You have a new offer from the experts-by-experience service, answer by %(deadline)s %(link)s"),
     ),
     "offer_reminder": (
         "offer",
-        _("Please answer your offer from the experts-by-experience service by %(deadline)s. %(link)s"),
+        _("Please answer your offer from the experts-by-experience service by %(deadline)s %(link)s"),
     ),
-    "event_reminder": ("reminder", _("Reminder from the experts-by-experience service: %(date)s. %(link)s")),
+    "event_reminder": ("reminder", _("Reminder from the experts-by-experience service: %(date)s %(link)s")),
     "assignment_cancelled": (
         "change",
         _("Your engagement on %(date)s was cancelled. Experts-by-experience service: %(link)s"),
