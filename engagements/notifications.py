@@ -226,7 +226,9 @@ def _tell_expert(kind: str, assignment: Assignment, *, email_url: str = "") -> N
     )
     if by_text:
         page = f"{settings.SITE_URL}{reverse('engagements:offer', args=[assignment.pk])}"
-        _text_expert(kind, assignment, email_url or page)
+        # The offer's answer link, short enough for one part; otherwise the page behind sign-in.
+        short = answerlinks.short_url(assignment.pk, assignment.answer_nonce) if email_url else ""
+        _text_expert(kind, assignment, short or page)
 
 
 def _short_date(value: Any) -> str:

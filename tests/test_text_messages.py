@@ -337,7 +337,7 @@ def test_an_offer_by_text_only_carries_the_signed_link_and_nothing_personal(
     mail.outbox.clear()
     assignment = offered(offer_channel=MessageChannels.TEXT)
     (text,) = [m for m in sms.outbox if m["to"] == NUMBER]
-    assert text["text"].endswith(answerlinks.answer_url(assignment.pk, assignment.answer_nonce))
+    assert text["text"].endswith(answerlinks.short_url(assignment.pk, assignment.answer_nonce))
     assert ".." not in text["text"]
     for secret in ("Lastensuojelu", "Tampere", assignment.request.unit.name, expert.display_name):
         assert secret not in text["text"]
@@ -362,13 +362,36 @@ def test_email_is_the_default(offered: Any) -> None:
 def test_offer_text_fits_one_part_in_finnish_and_swedish(offered: Any, expert: ExpertProfile, settings: Any) -> None:
     settings.SITE_URL = "https://kokemus.fi"
     assignment = offered(offer_channel=MessageChannels.TEXT)
-    link = notifications._answer_link(assignment)
     for language in ("fi", "sv"):
         for kind in ("offer_made", "offer_reminder", "event_reminder", "assignment_cancelled"):
             text = notifications.text_for(kind, assignment, "https://kokemus.fi/o/x", language)
             assert sms.segments(text) == 1, (language, kind, len(text))
-    # The signed link itself is long: the offer goes as at most two parts with it.
-    assert sms.segments(notifications.text_for("offer_made", assignment, link, "fi")) <= 2
+    # With the real short link, too.
+    link = answerlinks.short_url(assignment.pk, assignment.answer_nonce)
+    for language in ("fi", "sv"):
+        assert sms.segments(notifications.text_for("offer_made", assignment, link, language)) == 1
+
+
+def test_the_short_link_leads_to_the_signed_offer_page_while_the_offer_is_open(
+    offered: Any, expert: ExpertProfile, client: Client
+) -> None:
+    assignment = offered(offer_channel=MessageChannels.TEXT)
+    short = reverse("engagements:offer-short-link", args=[assignment.pk, assignment.answer_nonce])
+    response = client.get(short)
+    assert response.status_code == 302
+    assert response["Location"] == reverse(
+        "engagements:offer-link", args=[answerlinks.sign(assignment.pk, assignment.answer_nonce)]
+    )
+    assert client.get(response["Location"]).status_code == 200
+    wrong = reverse("engagements:offer-short-link", args=[assignment.pk, "x" + assignment.answer_nonce[1:]])
+    assert client.get(wrong).status_code == 404
+    # Answered in the service: the link leads to the page that says it no longer works.
+    assignment.accept(expert.user)
+    page = client.get(short, follow=True).content.decode()
+    assert assignment.request.title not in page
+    # Answered with the link itself: the nonce is spent and the short link is gone.
+    Assignment.objects.filter(pk=assignment.pk).update(answer_nonce="")
+    assert client.get(short).status_code == 404
 
 
 def test_a_number_that_fails_falls_back_to_email_until_it_changes(offered: Any, expert: ExpertProfile) -> None:

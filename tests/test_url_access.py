@@ -40,6 +40,7 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     # 503: no scheduler has run in this empty database; the healthy case is in test_health.py.
     "healthz": ({}, "503 503 503 503 503 503 503 503"),
     "postmark-tracking": ({}, "405 405 405 405 405 405 405 405"),  # the provider POSTs, with basic auth
+    "engagements:offer-short-link": ({"pk": 999999, "nonce": "x"}, "404 404 404 404 404 404 404 404"),
     "sms-delivery-report": ({}, "405 405 405 405 405 405 405 405"),  # the provider POSTs, signed
     "set_language": ({}, "405 405 405 405 405 405 405 405"),  # POST only
     # Home routing and role homes
