@@ -32,7 +32,7 @@ from engagements.models import (
     Request,
     RequestType,
 )
-from engagements.overview import coordinator_overview, mail_in_scope
+from engagements.overview import coordinator_overview, mail_in_scope, text_message_usage
 from engagements.payments import CSV_COLUMNS, mark_paid, payments_rows, unpaid_payments
 from experts.alerts import coordinator_alerts
 from experts.models import ExpertProfile
@@ -488,5 +488,9 @@ def resend_mail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     regions = coordinator_regions(request)
-    context = {"sections": coordinator_overview(regions), "alerts": coordinator_alerts(regions)}
+    context = {
+        "sections": coordinator_overview(regions),
+        "alerts": coordinator_alerts(regions),
+        "text_usage": text_message_usage(regions),
+    }
     return render(request, "engagements/coordinator/overview.html", context)

@@ -455,6 +455,8 @@ def test_a_provider_outage_loses_nothing_and_the_coordinator_sees_it(
     detail = client.get(reverse("experts:expert", args=[expert.pk])).content.decode()
     assert "Messages sent" in detail and "The text message service did not accept it" in detail
 
+    assert "Text messages sent in the last 30 days: 0 (0 parts" in page
+
     # The provider is back: the scheduled retry sends it, once.
     settings.SMS_BACKEND = "registry.sms.LocmemBackend"
     with django_capture_on_commit_callbacks(execute=True):
@@ -462,6 +464,8 @@ def test_a_provider_outage_loses_nothing_and_the_coordinator_sees_it(
     message.refresh_from_db()
     assert message.status == "sent"
     assert [m["to"] for m in sms.outbox] == [NUMBER]
+    page = client.get(reverse("engagements:overview")).content.decode()
+    assert "Text messages sent in the last 30 days: 1 (1 parts" in page
 
 
 def test_the_coordinator_can_send_a_refused_text_again_to_the_current_number(
