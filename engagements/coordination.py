@@ -477,7 +477,12 @@ def payments_mark_paid(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def resend_mail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(mail_in_scope(coordinator_regions(request)), pk=pk)
-    if resend(message, by=request.user):
+    if not message.has_destination():
+        messages.error(
+            request,
+            _("The person no longer has a verified mobile number. Reach them another way, or ask them to add one."),
+        )
+    elif resend(message, by=request.user):
         messages.success(request, _("The message will be sent again."))
     else:
         messages.info(request, _("This message is no longer waiting: it has already been sent again."))

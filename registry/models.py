@@ -619,6 +619,13 @@ class OutgoingMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.pk} {self.status}"
 
+    def has_destination(self) -> bool:
+        """Whether sending again has somewhere to go: a text message needs the person's verified
+        number (they may have removed it); e-mail goes to the address on the row or the account."""
+        if self.channel != Channel.TEXT:
+            return True
+        return self.user is not None and bool(self.user.mobile_number and self.user.mobile_verified_at)
+
     def why(self) -> str:
         """Why it has not gone, for the coordinator."""
         if self.channel == Channel.TEXT:

@@ -486,6 +486,24 @@ def test_the_coordinator_can_send_a_refused_text_again_to_the_current_number(
     assert AuditEvent.objects.filter(actor=coordinator, detail="text message sent again").count() == 1
 
 
+def test_a_text_cannot_be_sent_again_once_the_number_is_gone(
+    expert: ExpertProfile, coordinator: User, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    verified(expert)
+    settings.SMS_BACKEND = f"{__name__}.Down"
+    settings.EMAIL_MAX_ATTEMPTS = 1
+    with django_capture_on_commit_callbacks(execute=True):
+        message = send_text_message(expert.user, "x", template="t", subject="s")
+    textmessages.remove(expert.user)
+    client = Client()
+    client.force_login(coordinator)
+    client.cookies["django_language"] = "en"
+    response = client.post(reverse("engagements:resend-mail", args=[message.pk]), follow=True)
+    assert "no longer has a verified mobile number" in response.content.decode()
+    message.refresh_from_db()
+    assert message.status == "failing"
+
+
 SECRET = "gatewayapi-webhook-key"
 
 
