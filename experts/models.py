@@ -328,7 +328,10 @@ class ExpertProfile(models.Model):
         _("a new offer"), max_length=8, choices=MessageChannels.choices, default=MessageChannels.EMAIL
     )
     reminder_channel = models.CharField(
-        _("a reminder the day before"), max_length=8, choices=MessageChannels.choices, default=MessageChannels.EMAIL
+        _("a reminder before the engagement"),
+        max_length=8,
+        choices=MessageChannels.choices,
+        default=MessageChannels.EMAIL,
     )
     change_channel = models.CharField(
         _("a change or cancellation"), max_length=8, choices=MessageChannels.choices, default=MessageChannels.EMAIL

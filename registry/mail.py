@@ -146,7 +146,10 @@ def send_text_message(
     run_after = None if urgent else quiet_hours_end(now)
     if run_after is not None and not deliver_message.get_backend().supports_defer:
         run_after = None
-    held = number == user.mobile_number and user.mobile_undeliverable_at is not None
+    # A refused number gets nothing more until it changes, except a code the person asked for to
+    # show that it works again.
+    refused = number == user.mobile_number and user.mobile_undeliverable_at is not None
+    held = refused and template != VERIFICATION_TEMPLATE
     message = OutgoingMessage.objects.create(
         user=user,
         channel=Channel.TEXT,

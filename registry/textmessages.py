@@ -54,7 +54,8 @@ def start(user: User, number: str, now: dt.datetime | None = None) -> MobileVeri
     with transaction.atomic():
         # The person's row is the lock that makes "count, then create" one step for them.
         account = User.objects.select_for_update().get(pk=user.pk)
-        if account.mobile_number == number and account.mobile_verified_at:
+        # A number the provider refused may be verified again (the phone may work now).
+        if account.mobile_number == number and account.text_number():
             raise VerificationError(_("This number is already verified."))
         mine = MobileVerification.objects.filter(user=account, created_at__gte=day_ago)
         if mine.filter(created_at__gt=now - RESEND_AFTER).exists():
@@ -117,7 +118,17 @@ def confirm(user: User, code: str, now: dt.datetime | None = None) -> str:
                 account = User.objects.select_for_update().get(pk=user.pk)
                 account.mobile_number = verification.number
                 account.mobile_verified_at = now
-                account.save(update_fields=["mobile_number", "mobile_verified_at"])
+                # The code arrived: the number receives text messages, whatever was reported before.
+                account.mobile_undeliverable_at = None
+                account.mobile_undeliverable_reason = ""
+                account.save(
+                    update_fields=[
+                        "mobile_number",
+                        "mobile_verified_at",
+                        "mobile_undeliverable_at",
+                        "mobile_undeliverable_reason",
+                    ]
+                )
                 AuditEvent.record(user, AuditEvent.Action.CHANGE, account, "mobile number verified")
                 user.mobile_number, user.mobile_verified_at = account.mobile_number, now
                 user.mobile_undeliverable_at = account.mobile_undeliverable_at

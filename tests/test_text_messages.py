@@ -576,6 +576,20 @@ def test_an_undeliverable_report_marks_the_number_and_later_texts_are_kept_not_s
     assert not sms.outbox
 
 
+def test_a_refused_number_can_be_verified_again(
+    client: Client, sent_text: OutgoingMessage, expert: ExpertProfile, start: Any
+) -> None:
+    signed_post(client, status_event(sent_text, "UNDELIVERABLE"))
+    expert.user.refresh_from_db()
+    sms.outbox.clear()
+    start(expert.user, NUMBER)
+    assert sms.outbox[-1]["to"] == NUMBER  # the code goes, though the number is marked
+    assert textmessages.confirm(expert.user, code_in_outbox()) == NUMBER
+    expert.user.refresh_from_db()
+    assert expert.user.mobile_undeliverable_at is None
+    assert expert.user.text_number() == NUMBER
+
+
 def test_an_expired_report_does_not_mark_the_number(
     client: Client, sent_text: OutgoingMessage, expert: ExpertProfile
 ) -> None:

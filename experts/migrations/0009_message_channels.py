@@ -23,6 +23,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='expertprofile',
             name='reminder_channel',
-            field=models.CharField(choices=[('email', 'E-mail'), ('text', 'Text message'), ('both', 'E-mail and text message')], default='email', max_length=8, verbose_name='a reminder the day before'),
+            field=models.CharField(choices=[('email', 'E-mail'), ('text', 'Text message'), ('both', 'E-mail and text message')], default='email', max_length=8, verbose_name='a reminder before the engagement'),
         ),
     ]
