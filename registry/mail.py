@@ -160,6 +160,7 @@ def send_text_message(
         segments=sms.segments(text),
         status=Status.UNDELIVERABLE if held else Status.PENDING,
         last_error=user.mobile_undeliverable_reason if held else "",
+        created_at=now,
         next_attempt_at=run_after or now,
     )
     if not held:
@@ -231,6 +232,10 @@ VERIFICATION_TEMPLATE = "registry/sms/verification"
 
 def _deliver_text(message: OutgoingMessage, was_failing: bool) -> str:
     user = message.user
+    if message.template == VERIFICATION_TEMPLATE and timezone.now() >= message.created_at + sms.CODE_LIFETIME:
+        # The code has expired: sending it now would only confuse. The person asks for a new one.
+        message.delete()
+        return "expired code dropped"
     if user is not None and message.template != VERIFICATION_TEMPLATE:
         # The person removed or changed the number, or the provider refused it, after this was kept.
         reason = ""

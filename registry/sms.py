@@ -18,6 +18,7 @@ Nothing here imports the message rows: registry.mail imports this module.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import math
@@ -70,6 +71,11 @@ def display_mobile(e164: str) -> str:
     if phonenumbers.region_code_for_number(number) == DEFAULT_REGION:
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+# How long a verification code works (registry.textmessages); a code's text message that could not
+# go within it is of no use and is not kept trying (registry.mail._deliver_text).
+CODE_LIFETIME = dt.timedelta(minutes=10)
 
 
 def masked_mobile(e164: str) -> str:

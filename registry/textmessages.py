@@ -25,10 +25,11 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from registry import sms
 from registry.mail import VERIFICATION_TEMPLATE, send_text_message
 from registry.models import AuditEvent, MobileVerification, User
 
-CODE_LIFETIME = dt.timedelta(minutes=10)
+CODE_LIFETIME = sms.CODE_LIFETIME
 MAX_ATTEMPTS = 5
 MAX_CODES_PER_DAY = 5
 MAX_CODES_PER_NUMBER_PER_DAY = 3

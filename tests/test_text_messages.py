@@ -262,6 +262,17 @@ def test_too_many_codes_over_the_page_is_a_429_with_a_translated_message(expert:
     assert MobileVerification.objects.count() == 1
 
 
+def test_a_code_that_could_not_go_in_time_is_not_kept_trying(
+    expert: ExpertProfile, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Asked for before an outage that lasted past the code's ten minutes: when the worker gets to
+    # it, the code is dropped, not sent.
+    with django_capture_on_commit_callbacks(execute=True):
+        textmessages.start(expert.user, NUMBER, now=timezone.now() - textmessages.CODE_LIFETIME)
+    assert not OutgoingMessage.objects.filter(channel="text").exists()
+    assert not sms.outbox
+
+
 def test_removing_the_number_stops_texts_and_pending_ones_are_not_sent(
     expert: ExpertProfile, django_capture_on_commit_callbacks: Any
 ) -> None:
