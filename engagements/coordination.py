@@ -32,6 +32,7 @@ from engagements.models import (
     Request,
     RequestType,
 )
+from engagements.notifications import deliveries
 from engagements.overview import coordinator_overview, mail_in_scope, text_message_usage
 from engagements.payments import CSV_COLUMNS, mark_paid, payments_rows, unpaid_payments
 from experts.alerts import coordinator_alerts
@@ -136,7 +137,11 @@ CANCEL_IDS = "cancel-%s"
 
 
 def _detail(request: AuthenticatedHttpRequest, obj: Request, status: int = 200, **forms_: Any) -> HttpResponse:
-    assignments = obj.assignments.select_related("expert", "role").order_by("-offered_at")
+    assignments = list(obj.assignments.select_related("expert", "role").order_by("-offered_at"))
+    # How the messages to each expert about their offer went: channel, sent, arrived.
+    sent = deliveries(assignments)
+    for assignment in assignments:
+        assignment.deliveries = sent[assignment.pk]  # type: ignore[attr-defined]
     pending = obj.created_by.unit_memberships.filter(unit=obj.unit, approved_at__isnull=True).exists()
     expert_feedback = list(obj.assignments.filter(feedback__isnull=False).select_related("expert", "feedback"))
     AuditEvent.record_many(

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from engagements import answerlinks, ics
 from registry.mail import send_templated_mail, send_text_message
-from registry.models import Role, StaffRole, User
+from registry.models import OutgoingMessage, Role, StaffRole, User
 from registry.templatetags.a11y import in_language
 
 if TYPE_CHECKING:
@@ -191,6 +191,7 @@ def notify(
             language=language,
             urgent=is_urgent(request),
             attachments=attachments,
+            reference=reference_for(assignment),
         )
 
 
@@ -231,6 +232,26 @@ def _tell_expert(kind: str, assignment: Assignment, *, email_url: str = "") -> N
         _text_expert(kind, assignment, short or page)
 
 
+def reference_for(assignment: Assignment | None) -> str:
+    """How the kept messages about an assignment are found again (`deliveries`)."""
+    return f"assignment:{assignment.pk}" if assignment is not None else ""
+
+
+def deliveries(assignments: list[Assignment]) -> dict[int, list[OutgoingMessage]]:
+    """For the coordinator's request page: per assignment, the latest message to the expert about
+    it on each channel (e-mail, text), with whether it went and arrived. One query."""
+    by_reference = {reference_for(a): a for a in assignments}
+    latest: dict[int, dict[str, OutgoingMessage]] = {a.pk: {} for a in assignments}
+    rows = OutgoingMessage.objects.filter(
+        reference__in=list(by_reference), user_id__in=[a.expert.user_id for a in assignments]
+    ).order_by("created_at", "pk")
+    for message in rows:
+        assignment = by_reference[message.reference]
+        if message.user_id == assignment.expert.user_id:
+            latest[assignment.pk][message.channel] = message
+    return {pk: list(channels.values()) for pk, channels in latest.items()}
+
+
 def _short_date(value: Any) -> str:
     return formats.date_format(timezone.localtime(value), TEXT_DATE_FORMAT) if value else "?"
 
@@ -255,6 +276,7 @@ def _text_expert(kind: str, assignment: Assignment, link: str) -> None:
         text_for(kind, assignment, link, user.preferred_language),
         template=f"engagements/text/{kind}",
         subject=headline,
+        reference=reference_for(assignment),
         # Quiet hours hold back every text message except a change on the day itself.
         urgent=category == "change" and is_urgent(assignment.request),
     )

@@ -90,6 +90,7 @@ def send_templated_mail(
     urgent: bool = False,
     now: dt.datetime | None = None,
     attachments: list[tuple[str, str, str]] | None = None,
+    reference: str = "",
 ) -> list[OutgoingMessage]:
     """Render now and keep one row per address in the surrounding transaction; deliver once that
     transaction has committed (after the quiet hours unless urgent). A rollback takes the rows
@@ -112,6 +113,7 @@ def send_templated_mail(
             text=text,
             html=html,
             attachments=[list(attachment) for attachment in attachments or []],
+            reference=reference[:40],
             # An address the provider refused gets nothing more until it changes; the message is
             # kept where the coordinator sees it and can send it again.
             status=Status.UNDELIVERABLE if held else Status.PENDING,
@@ -133,6 +135,7 @@ def send_text_message(
     to: str = "",
     urgent: bool = False,
     now: dt.datetime | None = None,
+    reference: str = "",
 ) -> OutgoingMessage | None:
     """Keep one text message to the person's verified number (or to `to`, for the verification
     code) in the surrounding transaction and deliver it after commit, after the quiet hours unless
@@ -158,6 +161,7 @@ def send_text_message(
         subject=subject[:300],
         text=text,
         segments=sms.segments(text),
+        reference=reference[:40],
         status=Status.UNDELIVERABLE if held else Status.PENDING,
         last_error=user.mobile_undeliverable_reason if held else "",
         created_at=now,

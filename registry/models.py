@@ -607,6 +607,9 @@ class OutgoingMessage(models.Model):
     # Text messages are paid per 160-character part (70 when a character is outside GSM-7): kept so
     # that the cost is known (registry.sms.segments). 0 for e-mail.
     segments = models.PositiveSmallIntegerField(_("text message parts"), default=0)
+    # What the message is about, as the app that sent it names it (e.g. "assignment:12"), so that a
+    # page can show how each message about it went; the core knows no other app's models.
+    reference = models.CharField(_("about"), max_length=40, blank=True, db_index=True)
 
     objects = OutgoingMessageQuerySet.as_manager()
 

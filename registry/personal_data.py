@@ -151,6 +151,7 @@ PERSONAL_DATA = [
             "esp_message_id",
             "channel",
             "segments",
+            "reference",
         ),
         rows_of=lambda user: OutgoingMessage.objects.filter(Q(user=user) | Q(to__iexact=user.email)),
         erase=_delete,

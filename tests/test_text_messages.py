@@ -405,6 +405,28 @@ def test_the_short_link_leads_to_the_signed_offer_page_while_the_offer_is_open(
     assert client.get(short).status_code == 404
 
 
+def test_the_request_page_shows_how_each_experts_offer_went(
+    offered: Any,
+    expert: ExpertProfile,
+    coordinator: User,
+    settings: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    settings.SMS_WEBHOOK_SECRET = SECRET
+    assignment = offered(offer_channel=MessageChannels.BOTH)
+    text = OutgoingMessage.objects.get(channel="text", user=expert.user)
+    assert text.reference == f"assignment:{assignment.pk}"
+    assert signed_post(Client(), status_event(text, "DELIVERED")).status_code == 204
+    client = Client()
+    client.force_login(coordinator)
+    client.cookies["django_language"] = "en"
+    url = reverse("engagements:coordinator-request", args=[assignment.request_id])
+    with django_assert_max_num_queries(40):
+        page = client.get(url).content.decode()
+    assert "Text message: arrived" in page
+    assert "E-mail: sent, no delivery report yet" in page
+
+
 def test_a_number_that_fails_falls_back_to_email_until_it_changes(offered: Any, expert: ExpertProfile) -> None:
     verified(expert, offer_channel=MessageChannels.TEXT)
     User.objects.filter(pk=expert.user_id).update(
