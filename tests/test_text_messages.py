@@ -657,3 +657,19 @@ def test_retention_forgets_old_verifications(expert: ExpertProfile, start: Any) 
     start(expert.user, NUMBER)
     call_command("apply_retention", verbosity=0)
     assert MobileVerification.objects.count() == 1
+
+
+def test_erasure_forgets_the_number_its_codes_and_its_texts(
+    expert: ExpertProfile, start: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from registry.privacy import erase_person
+
+    start(expert.user, NUMBER)
+    textmessages.confirm(expert.user, code_in_outbox())
+    with django_capture_on_commit_callbacks(execute=True):
+        send_text_message(expert.user, "x", template="t", subject="s")
+    erase_person(expert.user)
+    expert.user.refresh_from_db()
+    assert (expert.user.mobile_number, expert.user.mobile_verified_at) == ("", None)
+    assert not MobileVerification.objects.exists()
+    assert not OutgoingMessage.objects.filter(to=NUMBER).exists()
