@@ -4,15 +4,18 @@ and a single <h1>."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
 from experts.models import ExpertProfile
 from registry import sms
 from registry.models import User
 from tests.browser.conftest import PageFactory, check_page, form_for, sign_in, submit, translated, visit
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, ready_expert
 
 if TYPE_CHECKING:
     from pytest_django.live_server_helper import LiveServer
@@ -48,3 +51,27 @@ def test_expert_verifies_a_number_and_chooses_texts_for_offers(
     submit(tab, form_for("experts:text-messages"))
     expert.refresh_from_db()
     assert expert.offer_channel == "text"
+
+
+@pytest.mark.parametrize("language", ["fi"])
+def test_coordinator_sees_how_each_offer_went(
+    page: PageFactory,
+    live_server: LiveServer,
+    language: str,
+    expert: ExpertProfile,
+    coordinator: User,
+    make_request: Any,
+) -> None:
+    ready_expert(expert)
+    User.objects.filter(pk=expert.user_id).update(mobile_number="+358401234567", mobile_verified_at=timezone.now())
+    expert.user.refresh_from_db()
+    expert.offer_channel = "both"
+    expert.save()
+    req = make_request(status="matching")
+    req.make_offers([expert], by=coordinator, answer_by=timezone.now() + dt.timedelta(days=2))
+    tab = page(language)
+    sign_in(tab, live_server, coordinator.email, PASSWORD, totp=True)
+    visit(tab, f"{live_server.url}{reverse('engagements:coordinator-request', args=[req.pk])}")
+    assert translated(language, "Text message") in tab.locator("main .deliveries").inner_text()
+    visit(tab, f"{live_server.url}{reverse('experts:expert', args=[expert.pk])}")
+    visit(tab, f"{live_server.url}{reverse('engagements:overview')}")
