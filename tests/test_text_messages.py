@@ -370,16 +370,16 @@ def test_email_is_the_default(offered: Any) -> None:
     assert not sms.outbox
 
 
-def test_offer_text_fits_one_part_in_finnish_and_swedish(offered: Any, expert: ExpertProfile, settings: Any) -> None:
+def test_texts_fit_one_part_in_finnish_swedish_and_english(offered: Any, expert: ExpertProfile, settings: Any) -> None:
     settings.SITE_URL = "https://kokemus.fi"
     assignment = offered(offer_channel=MessageChannels.TEXT)
-    for language in ("fi", "sv"):
+    for language in ("fi", "sv", "en"):
         for kind in ("offer_made", "offer_reminder", "event_reminder", "assignment_cancelled"):
             text = notifications.text_for(kind, assignment, "https://kokemus.fi/o/x", language)
             assert sms.segments(text) == 1, (language, kind, len(text))
     # With the real short link, too.
     link = answerlinks.short_url(assignment.pk, assignment.answer_nonce)
-    for language in ("fi", "sv"):
+    for language in ("fi", "sv", "en"):
         assert sms.segments(notifications.text_for("offer_made", assignment, link, language)) == 1
 
 
