@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.crypto import constant_time_compare
 
 from engagements import answerlinks
 from engagements.models import Assignment, ExpenseClaim, Request
@@ -80,6 +81,15 @@ def get_assignment_for_answer_link(token: str) -> tuple[Assignment, str]:
         Assignment.objects.select_related("request__unit__organisation", "role", "expert__user"), pk=pk
     )
     return assignment, nonce
+
+
+def get_assignment_for_short_link(pk: int, nonce: str) -> Assignment:
+    """The assignment a text message's short link names, only while the nonce is its current one
+    (unused, not replaced); anything else is simply not found (404)."""
+    assignment = get_object_or_404(Assignment.objects.only("pk", "answer_nonce"), pk=pk)
+    if not assignment.answer_nonce or not constant_time_compare(assignment.answer_nonce, nonce):
+        raise Http404
+    return assignment
 
 
 # Coordinators ------------------------------------------------------------------------------------

@@ -42,3 +42,11 @@ def unsign(token: str) -> tuple[int, str] | None:
 def answer_url(assignment_id: int, nonce: str) -> str:
     """The absolute address for an e-mail."""
     return f"{settings.SITE_URL}{reverse('engagements:offer-link', args=[sign(assignment_id, nonce)])}"
+
+
+def short_url(assignment_id: int, nonce: str) -> str:
+    """The same offer in fewer characters, for a text message (one 160-character part): the
+    assignment's id and its nonce in the clear. The nonce is 128 random bits, stored on the
+    assignment and spent with the answer, so it needs no signature to be unguessable; the address
+    only leads to the signed link (engagements.views.offer_short_link)."""
+    return f"{settings.SITE_URL}{reverse('engagements:offer-short-link', args=[assignment_id, nonce])}"

@@ -34,7 +34,8 @@ from engagements.models import (
     RequestQuerySet,
     RequestType,
 )
-from engagements.overview import coordinator_overview, mail_in_scope
+from engagements.notifications import deliveries
+from engagements.overview import coordinator_overview, mail_in_scope, text_message_usage
 from engagements.payments import CSV_COLUMNS, mark_paid, payments_rows, unpaid_payments
 from experts.alerts import coordinator_alerts
 from experts.models import ExpertProfile
@@ -136,7 +137,11 @@ CANCEL_IDS = "cancel-%s"
 
 
 def _detail(request: AuthenticatedHttpRequest, obj: Request, status: int = 200, **forms_: Any) -> HttpResponse:
-    assignments = obj.assignments.select_related("expert", "role").order_by("-offered_at")
+    assignments = list(obj.assignments.select_related("expert", "role").order_by("-offered_at"))
+    # How the messages to each expert about their offer went: channel, sent, arrived.
+    sent = deliveries(assignments)
+    for assignment in assignments:
+        assignment.deliveries = sent[assignment.pk]  # type: ignore[attr-defined]
     pending = obj.created_by.unit_memberships.filter(unit=obj.unit, approved_at__isnull=True).exists()
     expert_feedback = list(obj.assignments.filter(feedback__isnull=False).select_related("expert", "feedback"))
     AuditEvent.record_many(
@@ -480,7 +485,12 @@ def payments_mark_paid(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def resend_mail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(mail_in_scope(coordinator_regions(request)), pk=pk)
-    if resend(message, by=request.user):
+    if not message.has_destination():
+        messages.error(
+            request,
+            _("The person no longer has a verified mobile number. Reach them another way, or ask them to add one."),
+        )
+    elif resend(message, by=request.user):
         messages.success(request, _("The message will be sent again."))
     else:
         messages.info(request, _("This message is no longer waiting: it has already been sent again."))
@@ -491,5 +501,9 @@ def resend_mail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def overview(request: AuthenticatedHttpRequest) -> HttpResponse:
     regions = coordinator_regions(request)
-    context = {"sections": coordinator_overview(regions), "alerts": coordinator_alerts(regions)}
+    context = {
+        "sections": coordinator_overview(regions),
+        "alerts": coordinator_alerts(regions),
+        "text_usage": text_message_usage(regions),
+    }
     return render(request, "engagements/coordinator/overview.html", context)

@@ -1,4 +1,5 @@
-"""Who is told what at each step of the request flow: an in-app notification and an e-mail.
+"""Who is told what at each step of the request flow: an in-app notification and an e-mail (and,
+for the experts who chose it, a text message).
 
 Both use the same sentence, rendered in the recipient's language. Called inside the transaction
 that changes the state: the notification rows commit with it, and e-mail leaves only after commit.
@@ -16,14 +17,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from engagements import answerlinks, ics
-from registry.mail import send_templated_mail
-from registry.models import Role, StaffRole, User
+from registry.mail import send_templated_mail, send_text_message
+from registry.models import OutgoingMessage, Role, StaffRole, User
 from registry.templatetags.a11y import in_language
 
 if TYPE_CHECKING:
@@ -74,6 +75,28 @@ EMAIL_HEADLINES = {
     "impact_note_written": _("The unit told what happened next"),
     "debrief_requested": _("A debrief is needed"),
 }
+
+
+# Text messages, for the kinds an expert can choose them for ("offer", "reminder", "change"; see
+# ExpertProfile.channels_for). Like e-mail, but shorter: no title, unit, place, person or reason,
+# only that something happened, a date and the link, so that one GSM-7 part (160 characters) holds
+# it in Finnish and Swedish with the site's address.
+TEXT_MESSAGES = {
+    "offer_made": (
+        "offer",
+        _("You have a new offer from the experts-by-experience service, answer by %(deadline)s %(link)s"),
+    ),
+    "offer_reminder": (
+        "offer",
+        _("Please answer your offer from the experts-by-experience service by %(deadline)s %(link)s"),
+    ),
+    "event_reminder": ("reminder", _("Reminder from the experts-by-experience service: %(date)s %(link)s")),
+    "assignment_cancelled": (
+        "change",
+        _("Your engagement on %(date)s was cancelled. Experts-by-experience service: %(link)s"),
+    ),
+}
+TEXT_DATE_FORMAT = "D j.n."  # "to 14.3." – short, and the weekday guards against misreading
 
 
 class Notification(models.Model):
@@ -168,6 +191,7 @@ def notify(
             language=language,
             urgent=is_urgent(request),
             attachments=attachments,
+            reference=reference_for(assignment),
         )
 
 
@@ -187,6 +211,10 @@ def _tell_unit(kind: str, request: Request) -> None:
 
 
 def _tell_expert(kind: str, assignment: Assignment, *, email_url: str = "") -> None:
+    """In the app always; by e-mail, text message or both as the expert chose for this kind."""
+    by_email, by_text = True, False
+    if kind in TEXT_MESSAGES:
+        by_email, by_text = assignment.expert.channels_for(TEXT_MESSAGES[kind][0])
     notify(
         [assignment.expert.user],
         kind,
@@ -194,7 +222,63 @@ def _tell_expert(kind: str, assignment: Assignment, *, email_url: str = "") -> N
         url_name="engagements:offer",
         url_arg=assignment.pk,
         assignment=assignment,
+        email=by_email,
         email_url=email_url,
+    )
+    if by_text:
+        page = f"{settings.SITE_URL}{reverse('engagements:offer', args=[assignment.pk])}"
+        # The offer's answer link, short enough for one part; otherwise the page behind sign-in.
+        short = answerlinks.short_url(assignment.pk, assignment.answer_nonce) if email_url else ""
+        _text_expert(kind, assignment, short or page)
+
+
+def reference_for(assignment: Assignment | None) -> str:
+    """How the kept messages about an assignment are found again (`deliveries`)."""
+    return f"assignment:{assignment.pk}" if assignment is not None else ""
+
+
+def deliveries(assignments: list[Assignment]) -> dict[int, list[OutgoingMessage]]:
+    """For the coordinator's request page: per assignment, the latest message to the expert about
+    it on each channel (e-mail, text), with whether it went and arrived. One query."""
+    by_reference = {reference_for(a): a for a in assignments}
+    latest: dict[int, dict[str, OutgoingMessage]] = {a.pk: {} for a in assignments}
+    rows = OutgoingMessage.objects.filter(
+        reference__in=list(by_reference), user_id__in=[a.expert.user_id for a in assignments]
+    ).order_by("created_at", "pk")
+    for message in rows:
+        assignment = by_reference[message.reference]
+        if message.user_id == assignment.expert.user_id:
+            latest[assignment.pk][message.channel] = message
+    return {pk: list(channels.values()) for pk, channels in latest.items()}
+
+
+def _short_date(value: Any) -> str:
+    return formats.date_format(timezone.localtime(value), TEXT_DATE_FORMAT) if value else "?"
+
+
+def text_for(kind: str, assignment: Assignment, link: str, language: str) -> str:
+    """The text message for one kind, in the recipient's language."""
+    with translation.override(language):
+        return str(TEXT_MESSAGES[kind][1]) % {
+            "deadline": _short_date(assignment.offer_expires_at),
+            "date": _short_date(assignment.request.starts_at),
+            "link": link,
+        }
+
+
+def _text_expert(kind: str, assignment: Assignment, link: str) -> None:
+    user = assignment.expert.user
+    category = TEXT_MESSAGES[kind][0]
+    with translation.override(user.preferred_language):
+        headline = str(EMAIL_HEADLINES[kind])
+    send_text_message(
+        user,
+        text_for(kind, assignment, link, user.preferred_language),
+        template=f"engagements/text/{kind}",
+        subject=headline,
+        reference=reference_for(assignment),
+        # Quiet hours hold back every text message except a change on the day itself.
+        urgent=category == "change" and is_urgent(assignment.request),
     )
 
 

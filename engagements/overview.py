@@ -6,12 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from engagements.models import Assignment, Debrief, Request
 from experts.models import ExpertProfile
-from registry.models import AccessibilityFeedback, OutgoingMessage, OutgoingMessageQuerySet, UnitMembership
+from registry.models import AccessibilityFeedback, Channel, OutgoingMessage, OutgoingMessageQuerySet, UnitMembership
 
 LIST_LIMIT = 20
 
@@ -57,6 +57,15 @@ def coordinator_overview(regions: Any, now: dt.datetime | None = None, *, items:
         # regions; the law gives 14 days to answer (oldest first).
         "accessibility_feedback": _section("accessibility_feedback", AccessibilityFeedback.objects.open()),
     }
+
+
+def text_message_usage(regions: Any, now: dt.datetime | None = None) -> dict[str, int]:
+    """Text messages cost per part: how many went in the last 30 days, and in how many parts
+    (sent rows are forgotten after EMAIL_SENT_RETENTION_DAYS, so the window is at most that)."""
+    since = (now or timezone.now()) - dt.timedelta(days=30)
+    sent = mail_in_scope(regions).filter(channel=Channel.TEXT, sent_at__gte=since)
+    totals = sent.aggregate(messages=Count("pk"), parts=Sum("segments"))
+    return {"messages": totals["messages"] or 0, "parts": totals["parts"] or 0}
 
 
 def mail_in_scope(regions: Any) -> OutgoingMessageQuerySet:

@@ -35,6 +35,7 @@ urlpatterns = [
     path("me/offers/<int:pk>/cancel/", views.expert_cancel, name="expert-cancel"),
     # The offer e-mail's signed, single-use link (no sign-in; this one offer only)
     path("offer/<str:token>/", views.offer_link, name="offer-link"),
+    path("o/<int:pk>/<str:nonce>/", views.offer_short_link, name="offer-short-link"),
     path("offer/<str:token>/accept/", views.offer_link_accept, name="offer-link-accept"),
     path("offer/<str:token>/decline/", views.offer_link_decline, name="offer-link-decline"),
     # After the engagement: units and experts

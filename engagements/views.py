@@ -21,10 +21,11 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from engagements import calendar
+from engagements import answerlinks, calendar
 from engagements.access import (
     get_assignment_for_answer_link,
     get_assignment_for_expert,
+    get_assignment_for_short_link,
     get_request_for_member,
     member_units,
     unit_member_required,
@@ -434,6 +435,14 @@ def offer_link(request: HttpRequest, token: str) -> HttpResponse:
     # sites' logs. ("no-referrer" here would make the browser send "Origin: null" with the answer,
     # which the CSRF check rightly refuses.)
     return render(request, "engagements/expert/offer_link.html", context)
+
+
+@require_GET
+@never_cache
+def offer_short_link(request: HttpRequest, pk: int, nonce: str) -> HttpResponse:
+    """A text message's short link: on to the signed link of the same offer, while it works."""
+    assignment = get_assignment_for_short_link(pk, nonce)
+    return redirect("engagements:offer-link", token=answerlinks.sign(assignment.pk, assignment.answer_nonce))
 
 
 def _answer_with_link(request: HttpRequest, token: str, *, accept: bool) -> HttpResponse:

@@ -33,8 +33,9 @@ from experts.models import Application, ConsentPurpose, ConsentRecord, ExpertPro
 from experts.notify import send_guardian_notice
 from registry.access import coordinator_regions, role_required
 from registry.http import AuthenticatedHttpRequest
-from registry.models import AuditEvent, Role
+from registry.models import AuditEvent, OutgoingMessage, Role
 from registry.privacy import objects_of
+from registry.sms import display_mobile
 
 # Applications ----------------------------------------------------------------------------------
 
@@ -179,8 +180,17 @@ def _expert_page(
         "exclusions_form": forms.get("exclusions_form") or ExclusionsForm(instance=expert),
         "avoid_units": list(expert.avoid_units.select_related("organisation")),
         "avoid_municipalities": list(expert.avoid_municipalities.all()),
+        # Which channel each recent message took and whether it arrived (never the text itself:
+        # a text message's link answers the offer).
+        "recent_messages": list(
+            OutgoingMessage.objects.filter(user=expert.user).order_by("-created_at", "-pk")[:RECENT_MESSAGES]
+        ),
+        "mobile": display_mobile(expert.user.mobile_number),
     }
     return render(request, "experts/coordinator/expert_detail.html", context, status=status)
+
+
+RECENT_MESSAGES = 10
 
 
 @role_required(Role.COORDINATOR)

@@ -18,6 +18,7 @@ from experts.models import (
     EngagementRole,
     ExpertProfile,
     Language,
+    MessageChannels,
     Theme,
     Training,
     availability_bit,
@@ -32,7 +33,10 @@ NICKNAMES = ["Tuuli", "Kaisla", "Revontuli", "Kipinä", "Sammal", "Aalto", "Usva
 def seed_expert_accounts(regions: dict[str, Region]) -> None:
     """The two demo experts of the README."""
     expert = account("expert@demo.test", first_name="Aino", last_name="Demo")
-    expert_profile(
+    # Reads text messages before e-mail: offers come as both (the console shows the text).
+    User.objects.filter(pk=expert.pk).update(mobile_number="+358401234567", mobile_verified_at=timezone.now())
+    expert.refresh_from_db()
+    tuuli = expert_profile(
         expert,
         kind=ExpertProfile.Kind.YOUTH,
         display_name="Tuuli",
@@ -47,6 +51,8 @@ def seed_expert_accounts(regions: dict[str, Region]) -> None:
         bio="Olen 22-vuotias ja asuin sijaisperheessä 12-vuotiaasta. Puhun mielelläni koulunkäynnistä.",
         trainings=["basic", "speaking"],
     )
+    tuuli.offer_channel = tuuli.change_channel = MessageChannels.BOTH
+    tuuli.save(update_fields=["offer_channel", "change_channel"])
     expert2 = account("expert2@demo.test", first_name="Marja", last_name="Demo", language="sv")
     expert_profile(
         expert2,

@@ -20,6 +20,7 @@ from experts.models import (
     EngagementRole,
     ExpertProfile,
     Language,
+    MessageChannels,
     PartOfDay,
     Theme,
     Training,
@@ -30,6 +31,7 @@ from experts.models import (
 from experts.photos import reencode_photo
 from registry.forms import without_blank_radio
 from registry.models import Municipality, Region, Unit
+from registry.sms import normalise_mobile
 
 
 def _checkboxes(queryset: Any, label: Any, required: bool = False) -> forms.ModelMultipleChoiceField:
@@ -455,6 +457,59 @@ class CoordinatorNotesForm(forms.ModelForm):
                 "in the expert's own data download. Write nothing about clients or other people."
             )
         }
+
+
+class MobileNumberForm(forms.Form):
+    mobile = forms.CharField(
+        label=_("Mobile number"),
+        max_length=32,
+        help_text=_("As you usually write it, for example 040 123 4567. We send a code to it."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+    def clean_mobile(self) -> str:
+        # E.164 from here on, or a message that says what is wrong.
+        return normalise_mobile(self.cleaned_data["mobile"])
+
+
+class VerificationCodeForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Code from the text message"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=12,
+        error_messages={"invalid": _("The code is six digits.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip()
+
+
+class MessageChannelsForm(forms.ModelForm):
+    """E-mail, text message or both, per kind of message. Text needs a verified number."""
+
+    class Meta:
+        model = ExpertProfile
+        fields = ["offer_channel", "reminder_channel", "change_channel"]
+        widgets = {
+            "offer_channel": forms.RadioSelect,
+            "reminder_channel": forms.RadioSelect,
+            "change_channel": forms.RadioSelect,
+        }
+
+    def __init__(self, *args: Any, has_number: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.has_number = has_number
+        without_blank_radio(self)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        if not self.has_number:
+            for name in self.Meta.fields:
+                if cleaned.get(name) not in (None, MessageChannels.EMAIL):
+                    self.add_error(name, _("Add and verify a mobile number first to get text messages."))
+        return cleaned
 
 
 class ConfirmForm(forms.Form):

@@ -251,6 +251,14 @@ class ExpertProfileQuerySet(models.QuerySet["ExpertProfile"]):
         )
 
 
+class MessageChannels(models.TextChoices):
+    """How an expert wants to hear of one kind of message (text messages need a verified number)."""
+
+    EMAIL = "email", _("E-mail")
+    TEXT = "text", _("Text message")
+    BOTH = "both", _("E-mail and text message")
+
+
 class ExpertProfile(models.Model):
     class Kind(models.TextChoices):
         YOUTH = "youth", _("Young person")
@@ -315,6 +323,19 @@ class ExpertProfile(models.Model):
         _("how I want to be compensated"), max_length=10, choices=Compensation.choices, default=Compensation.FEE
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.APPLICANT)
+    # Per kind of message, e-mail, text message or both (the number is on the account: registry.textmessages).
+    offer_channel = models.CharField(
+        _("a new offer"), max_length=8, choices=MessageChannels.choices, default=MessageChannels.EMAIL
+    )
+    reminder_channel = models.CharField(
+        _("a reminder before the engagement"),
+        max_length=8,
+        choices=MessageChannels.choices,
+        default=MessageChannels.EMAIL,
+    )
+    change_channel = models.CharField(
+        _("a change or cancellation"), max_length=8, choices=MessageChannels.choices, default=MessageChannels.EMAIL
+    )
     # Not shown to units or other experts, but not secret from the expert: they are in the
     # expert's own data download (GDPR art. 15).
     coordinator_notes = models.TextField(
@@ -341,6 +362,18 @@ class ExpertProfile(models.Model):
         return self.display_name
 
     # Age and consent ------------------------------------------------------------------------
+
+    # Which of the expert's messages have a channel choice, and the field that holds it.
+    CHANNEL_FIELDS = {"offer": "offer_channel", "reminder": "reminder_channel", "change": "change_channel"}
+
+    def channels_for(self, kind: str) -> tuple[bool, bool]:
+        """(by e-mail, by text message) for one kind of message ("offer", "reminder", "change").
+        Without a verified, working number the message goes by e-mail whatever the choice: a
+        message is never dropped because the phone cannot take it."""
+        choice = getattr(self, self.CHANNEL_FIELDS[kind])
+        if not self.user.text_number():
+            return True, False
+        return choice != MessageChannels.TEXT, choice != MessageChannels.EMAIL
 
     def is_minor(self, on: dt.date | None = None) -> bool:
         if self.birth_year is None:

@@ -12,6 +12,7 @@ from django.contrib.auth import logout
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
@@ -24,16 +25,21 @@ from experts.forms import (
     AvailabilityForm,
     AwayForm,
     ConfirmForm,
+    MessageChannelsForm,
+    MobileNumberForm,
     PhotoForm,
     ProfileForm,
+    VerificationCodeForm,
 )
 from experts.models import AvailabilityException, ConsentPurpose, ConsentText, ExpertProfile, InvalidTransition
 from experts.notify import notify_coordinators
+from registry import textmessages
 from registry.access import role_required
 from registry.http import AuthenticatedHttpRequest
 from registry.models import AuditEvent, Role, current_language
 from registry.privacy import export_json as personal_data_json
 from registry.privacy import export_person
+from registry.sms import display_mobile
 
 # Public application ---------------------------------------------------------------------------
 
@@ -182,6 +188,95 @@ def consent_withdraw(request: AuthenticatedHttpRequest, purpose: str) -> HttpRes
             )
     messages.success(request, _("Your consent was withdrawn."))
     return redirect("experts:consents")
+
+
+# Text messages ---------------------------------------------------------------------------------
+
+
+def _text_messages_page(
+    request: AuthenticatedHttpRequest,
+    expert: ExpertProfile,
+    *,
+    number_form: MobileNumberForm | None = None,
+    code_form: VerificationCodeForm | None = None,
+    channels_form: MessageChannelsForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    pending = textmessages.pending(user)
+    context = {
+        "expert": expert,
+        "number": display_mobile(user.mobile_number),
+        "number_works": bool(user.text_number()),
+        "pending_number": display_mobile(pending.number) if pending else "",
+        "number_form": number_form or MobileNumberForm(),
+        "code_form": code_form or VerificationCodeForm(),
+        "channels_form": channels_form or MessageChannelsForm(instance=expert, has_number=bool(user.text_number())),
+    }
+    return render(request, "experts/text_messages.html", context, status=status)
+
+
+@role_required(Role.EXPERT)
+@require_http_methods(["GET", "POST"])
+def text_messages(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The number, and per kind of message: e-mail, text message or both."""
+    expert = get_own_profile(request)
+    if request.method == "GET":
+        return _text_messages_page(request, expert)
+    form = MessageChannelsForm(request.POST, instance=expert, has_number=bool(request.user.text_number()))
+    if not form.is_valid():
+        return _text_messages_page(request, expert, channels_form=form, status=400)
+    form.save()
+    AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, "message channels chosen by the expert")
+    messages.success(request, _("Your choices were saved."))
+    return redirect("experts:text-messages")
+
+
+@role_required(Role.EXPERT)
+@require_POST
+def mobile_number(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Add or change the number: a code is sent to it; the number is used once the code is typed."""
+    expert = get_own_profile(request)
+    form = MobileNumberForm(request.POST)
+    if not form.is_valid():
+        return _text_messages_page(request, expert, number_form=form, status=400)
+    try:
+        textmessages.start(request.user, form.cleaned_data["mobile"])
+    except textmessages.VerificationError as exc:
+        form.add_error("mobile", str(exc))
+        status = 429 if isinstance(exc, textmessages.TooManyCodes) else 400
+        return _text_messages_page(request, expert, number_form=form, status=status)
+    messages.success(
+        request,
+        _("We sent a code to %(number)s. Type it below.") % {"number": display_mobile(form.cleaned_data["mobile"])},
+    )
+    return redirect(reverse("experts:text-messages") + "#code")
+
+
+@role_required(Role.EXPERT)
+@require_POST
+def mobile_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
+    expert = get_own_profile(request)
+    form = VerificationCodeForm(request.POST)
+    if not form.is_valid():
+        return _text_messages_page(request, expert, code_form=form, status=400)
+    try:
+        textmessages.confirm(request.user, form.cleaned_data["code"])
+    except textmessages.VerificationError as exc:
+        form.add_error("code", str(exc))
+        return _text_messages_page(request, expert, code_form=form, status=400)
+    messages.success(request, _("Your mobile number is verified. Choose below which messages come as text."))
+    return redirect("experts:text-messages")
+
+
+@role_required(Role.EXPERT)
+@require_POST
+def mobile_remove(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """No more text messages: the number is forgotten and every message goes by e-mail."""
+    get_own_profile(request)
+    if textmessages.remove(request.user):
+        messages.success(request, _("Your mobile number was removed. Messages come by e-mail."))
+    return redirect("experts:text-messages")
 
 
 # Availability ----------------------------------------------------------------------------------

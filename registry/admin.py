@@ -81,6 +81,10 @@ class UserAdmin(AuditedViewMixin, DjangoUserAdmin):
                     "preferred_language",
                     "email_undeliverable_at",
                     "email_undeliverable_reason",
+                    "mobile_number",
+                    "mobile_verified_at",
+                    "mobile_undeliverable_at",
+                    "mobile_undeliverable_reason",
                 )
             },
         ),
@@ -88,7 +92,8 @@ class UserAdmin(AuditedViewMixin, DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
-    readonly_fields = ["erased_at"]
+    # A mobile number is only ever set by its owner typing back a code (registry.textmessages).
+    readonly_fields = ["erased_at", "mobile_number", "mobile_verified_at"]
     actions = ["erase_personal_data"]
 
     @admin.action(description=_("Erase the personal data of the selected accounts"))
@@ -206,12 +211,24 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
     """Read-only delivery state. The text is left out: it can hold one-time links (invitations,
     password resets) that are the recipient's alone."""
 
-    list_display = ["created_at", "to", "subject", "status", "attempts", "last_error", "sent_at", "delivered_at"]
-    list_filter = ["status", "created_at"]
+    list_display = [
+        "created_at",
+        "channel",
+        "to",
+        "subject",
+        "status",
+        "attempts",
+        "last_error",
+        "sent_at",
+        "delivered_at",
+    ]
+    list_filter = ["channel", "status", "created_at"]
     search_fields = ["to", "esp_message_id"]
     fields = [
         "user",
+        "channel",
         "to",
+        "segments",
         "template",
         "subject",
         "status",

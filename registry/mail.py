@@ -21,6 +21,11 @@ pending states only by being sent (or by the provider telling us the address is 
 - Delivery reports come back from the provider through anymail's tracking webhook: a bounce, a
   rejection or a spam complaint marks the address undeliverable on the person; nothing more is
   sent to it until the address changes (what would have been sent is kept, visible, resendable).
+
+Text messages are the same rows with `channel=text` (`send_text_message`): the same task, claim,
+retries, slow retries, quiet hours, retention and coordinator's view; only the last step hands the
+text to the text message backend (registry/sms.py) instead of anymail, and the delivery reports
+come from the provider's own webhook (`text_delivery_report`), marking the number instead.
 """
 
 from __future__ import annotations
@@ -42,7 +47,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 from django_tasks import task
 
-from registry.models import AuditEvent, OutgoingMessage, User
+from registry import sms
+from registry.models import AuditEvent, Channel, OutgoingMessage, User
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +91,7 @@ def send_templated_mail(
     urgent: bool = False,
     now: dt.datetime | None = None,
     attachments: list[tuple[str, str, str]] | None = None,
+    reference: str = "",
 ) -> list[OutgoingMessage]:
     """Render now and keep one row per address in the surrounding transaction; deliver once that
     transaction has committed (after the quiet hours unless urgent). A rollback takes the rows
@@ -107,6 +114,7 @@ def send_templated_mail(
             text=text,
             html=html,
             attachments=[list(attachment) for attachment in attachments or []],
+            reference=reference[:40],
             # An address the provider refused gets nothing more until it changes; the message is
             # kept where the coordinator sees it and can send it again.
             status=Status.UNDELIVERABLE if held else Status.PENDING,
@@ -117,6 +125,52 @@ def send_templated_mail(
             _enqueue_on_commit(message.pk, run_after)
         messages.append(message)
     return messages
+
+
+def send_text_message(
+    user: User,
+    text: str,
+    *,
+    template: str,
+    subject: str,
+    to: str = "",
+    urgent: bool = False,
+    now: dt.datetime | None = None,
+    reference: str = "",
+) -> OutgoingMessage | None:
+    """Keep one text message to the person's verified number (or to `to`, for the verification
+    code) in the surrounding transaction and deliver it after commit, after the quiet hours unless
+    urgent. `text` is already in the person's language and carries nothing personal or sensitive;
+    `subject` says what it is for the coordinator's lists, without the text's single-use link.
+    None when the person has no number to send to."""
+    number = to or user.mobile_number
+    if not number:
+        return None
+    now = now or timezone.now()
+    run_after = None if urgent else quiet_hours_end(now)
+    if run_after is not None and not deliver_message.get_backend().supports_defer:
+        run_after = None
+    # A refused number gets nothing more until it changes, except a code the person asked for to
+    # show that it works again.
+    refused = number == user.mobile_number and user.mobile_undeliverable_at is not None
+    held = refused and template != VERIFICATION_TEMPLATE
+    message = OutgoingMessage.objects.create(
+        user=user,
+        channel=Channel.TEXT,
+        to=number,
+        template=template[:100],
+        subject=subject[:300],
+        text=text,
+        segments=sms.segments(text),
+        reference=reference[:40],
+        status=Status.UNDELIVERABLE if held else Status.PENDING,
+        last_error=user.mobile_undeliverable_reason if held else "",
+        created_at=now,
+        next_attempt_at=run_after or now,
+    )
+    if not held:
+        _enqueue_on_commit(message.pk, run_after)
+    return message
 
 
 def _enqueue_on_commit(message_id: int, run_after: dt.datetime | None = None) -> None:
@@ -148,6 +202,8 @@ def deliver_message(message_id: int) -> str:
         return "nothing to do"
     message = OutgoingMessage.objects.select_related("user").get(pk=message_id)
     was_failing = message.attempts >= settings.EMAIL_MAX_ATTEMPTS
+    if message.channel == Channel.TEXT:
+        return _deliver_text(message, was_failing)
     user = message.user
     if user is not None and user.email_undeliverable_at is not None:
         # The provider refused the address after this message was queued.
@@ -176,23 +232,59 @@ def deliver_message(message_id: int) -> str:
     return "sent"
 
 
+VERIFICATION_TEMPLATE = "registry/sms/verification"
+
+
+def _deliver_text(message: OutgoingMessage, was_failing: bool) -> str:
+    user = message.user
+    if message.template == VERIFICATION_TEMPLATE and timezone.now() >= message.created_at + sms.CODE_LIFETIME:
+        # The code has expired: sending it now would only confuse. The person asks for a new one.
+        message.delete()
+        return "expired code dropped"
+    if user is not None and message.template != VERIFICATION_TEMPLATE:
+        # The person removed or changed the number, or the provider refused it, after this was kept.
+        reason = ""
+        if user.mobile_number != message.to:
+            reason = "number-changed"
+        elif user.mobile_undeliverable_at is not None:
+            reason = user.mobile_undeliverable_reason or "undeliverable"
+        if reason:
+            message.status = Status.UNDELIVERABLE
+            message.last_error = reason
+            message.save(update_fields=["status", "last_error"])
+            return "undeliverable"
+    try:
+        provider_id = sms.send(message.to, message.text, str(message.pk))
+    except Exception as exc:  # any provider or network failure: try again later, never drop
+        return _failed(message, exc, was_failing)
+    message.status = Status.SENT
+    message.sent_at = timezone.now()
+    message.esp_message_id = str(provider_id)[:100]
+    message.attempts += 1
+    message.last_error = ""
+    message.save(update_fields=["status", "sent_at", "esp_message_id", "attempts", "last_error"])
+    return "sent"
+
+
 def _failed(message: OutgoingMessage, exc: Exception, was_failing: bool) -> str:
     now = timezone.now()
     message.attempts += 1
     # The kind of error only: an SMTP error's text can contain the address.
-    message.last_error = type(exc).__name__[:100]
+    # A text message backend's error says the HTTP status and the provider's code, nothing more.
+    error = str(exc) if isinstance(exc, sms.TextMessageError) and str(exc) else type(exc).__name__
+    message.last_error = error[:100]
     if was_failing or message.attempts >= settings.EMAIL_MAX_ATTEMPTS:
         # Quick tries are used up: the scheduled `retry_mail` tries again at a slow pace, and the
         # coordinators see the message on their overview until it goes.
         message.status = Status.FAILING
         message.next_attempt_at = now + slow_retry_delay()
         message.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
-        logger.error("E-mail %s not sent after %d attempts (%s)", message.pk, message.attempts, message.last_error)
+        logger.error("Message %s not sent after %d attempts (%s)", message.pk, message.attempts, message.last_error)
         return "failing"
     message.status = Status.PENDING
     message.next_attempt_at = now + retry_delay(message.attempts)
     message.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
-    logger.warning("E-mail %s attempt %d failed (%s); retrying", message.pk, message.attempts, message.last_error)
+    logger.warning("Message %s attempt %d failed (%s); retrying", message.pk, message.attempts, message.last_error)
     run_after = message.next_attempt_at if deliver_message.get_backend().supports_defer else None
     _enqueue_on_commit(message.pk, run_after)
     return "retrying"
@@ -249,7 +341,13 @@ def resend(message: OutgoingMessage, *, by: Any) -> bool:
     row = OutgoingMessage.objects.select_for_update().filter(pk=message.pk).first()
     if row is None or row.status not in (Status.FAILING, Status.UNDELIVERABLE):
         return False
-    if row.user is not None:
+    if row.channel == Channel.TEXT:
+        # Only to the person's current verified number; without one there is nothing to send to.
+        if row.user is None or not row.user.mobile_number or not row.user.mobile_verified_at:
+            return False
+        User.objects.filter(pk=row.user.pk).update(mobile_undeliverable_at=None, mobile_undeliverable_reason="")
+        row.to = row.user.mobile_number
+    elif row.user is not None:
         User.objects.filter(pk=row.user.pk).update(email_undeliverable_at=None, email_undeliverable_reason="")
         row.to = row.user.email
     row.status = Status.PENDING
@@ -257,7 +355,12 @@ def resend(message: OutgoingMessage, *, by: Any) -> bool:
     row.last_error = ""
     row.next_attempt_at = timezone.now()
     row.save(update_fields=["to", "status", "attempts", "last_error", "next_attempt_at"])
-    AuditEvent.record(by, AuditEvent.Action.CHANGE, row, gettext_noop("e-mail sent again"))
+    AuditEvent.record(
+        by,
+        AuditEvent.Action.CHANGE,
+        row,
+        gettext_noop("text message sent again") if row.channel == Channel.TEXT else gettext_noop("e-mail sent again"),
+    )
     _enqueue_on_commit(row.pk)
     return True
 
@@ -290,3 +393,44 @@ def delivery_report(sender: Any, event: AnymailTrackingEvent, esp_name: str, **k
             email_undeliverable_at=now, email_undeliverable_reason=reason
         )
     logger.warning("E-mail reported %s by %s", reason, esp_name)
+
+
+# Text message delivery reports (the provider's webhook, registry.views.sms_delivery_report) -------
+
+# GatewayAPI's final statuses. A refusal marks the number; an expiry (a phone off for days) only
+# the message, since the number itself may well work.
+TEXT_UNDELIVERABLE_STATUSES = {"UNDELIVERABLE": "undeliverable", "REJECTED": "rejected"}
+TEXT_EXPIRED_STATUSES = {"EXPIRED": "expired", "DELETED": "expired"}
+
+
+def text_delivery_report(event: dict[str, Any], now: dt.datetime | None = None) -> str:
+    """One status event (already authenticated by the view). Matched by the provider's id or our
+    reference (the row's id), and only ever against text message rows. Returns what was done."""
+    now = now or timezone.now()
+    provider_id = str(event.get("msg_id") or "")[:100]
+    reference = str(event.get("reference") or "")
+    match = Q()
+    if provider_id:
+        match |= Q(esp_message_id=provider_id)
+    if reference.isdigit():
+        match |= Q(pk=int(reference))
+    if not match:
+        return "unmatched"
+    messages = OutgoingMessage.objects.filter(match, channel=Channel.TEXT)
+    status = str(event.get("status") or "").upper()
+    if status == "DELIVERED":
+        messages.filter(delivered_at__isnull=True).update(delivered_at=now)
+        return "delivered"
+    reason = TEXT_UNDELIVERABLE_STATUSES.get(status) or TEXT_EXPIRED_STATUSES.get(status)
+    if reason is None:
+        return "ignored"  # an intermediate status (enroute, buffered …)
+    rows = list(messages.filter(delivered_at__isnull=True).values_list("pk", "to", "user_id"))
+    messages.filter(delivered_at__isnull=True).update(status=Status.UNDELIVERABLE, last_error=reason)
+    if status in TEXT_UNDELIVERABLE_STATUSES:
+        for _pk, number, user_id in rows:
+            # Only while the number is still the person's: a report about an old number is history.
+            User.objects.filter(pk=user_id, mobile_number=number, mobile_undeliverable_at__isnull=True).update(
+                mobile_undeliverable_at=now, mobile_undeliverable_reason=reason
+            )
+    logger.warning("Text message reported %s", reason)
+    return reason

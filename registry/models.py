@@ -77,6 +77,16 @@ class User(AbstractUser):
     # marked as spam: no more mail is queued to it until the address changes (registry.mail).
     email_undeliverable_at = models.DateTimeField(_("e-mail undeliverable since"), null=True, blank=True)
     email_undeliverable_reason = models.CharField(_("why e-mail is undeliverable"), max_length=40, blank=True)
+    # A mobile number for text messages, in E.164. Only ever set by a verification with a one-time
+    # code (registry.textmessages), so it is always a number the person showed they hold.
+    mobile_number = models.CharField(_("mobile number"), max_length=16, blank=True)
+    mobile_verified_at = models.DateTimeField(_("mobile number verified at"), null=True, blank=True)
+    # Set when the text message provider reports that the number cannot receive messages: no more
+    # text messages go to it until it changes (what would have gone is kept and visible).
+    mobile_undeliverable_at = models.DateTimeField(_("mobile number undeliverable since"), null=True, blank=True)
+    mobile_undeliverable_reason = models.CharField(
+        _("why the mobile number is undeliverable"), max_length=40, blank=True
+    )
 
     # Set when the account's personal data was erased (the row stays; see `anonymise`).
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
@@ -95,12 +105,14 @@ class User(AbstractUser):
 
     # The address as loaded from the database (see save()); unset on a new instance.
     _loaded_email: str | None
+    _loaded_mobile: str | None
 
     @classmethod
     def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any) -> Self:
         # **kwargs: Django 6 adds fetch_mode; passed on as given.
         instance = super().from_db(db, field_names, values, **kwargs)
         instance._loaded_email = instance.__dict__.get("email")
+        instance._loaded_mobile = instance.__dict__.get("mobile_number")
         return instance
 
     def save(self, *args: Any, **kwargs: Any) -> None:
@@ -112,8 +124,23 @@ class User(AbstractUser):
             if kwargs.get("update_fields") is not None:
                 cleared = {"email_undeliverable_at", "email_undeliverable_reason"}
                 kwargs["update_fields"] = {*kwargs["update_fields"], *cleared}
+        # Likewise a new mobile number: the provider's verdict was about the old one.
+        loaded_mobile = getattr(self, "_loaded_mobile", None)
+        if loaded_mobile is not None and self.mobile_number != loaded_mobile and self.mobile_undeliverable_at:
+            self.mobile_undeliverable_at = None
+            self.mobile_undeliverable_reason = ""
+            if kwargs.get("update_fields") is not None:
+                cleared = {"mobile_undeliverable_at", "mobile_undeliverable_reason"}
+                kwargs["update_fields"] = {*kwargs["update_fields"], *cleared}
         super().save(*args, **kwargs)
         self._loaded_email = self.email
+        self._loaded_mobile = self.mobile_number
+
+    def text_number(self) -> str:
+        """The number text messages may go to now: verified, and not reported undeliverable."""
+        if self.mobile_number and self.mobile_verified_at and not self.mobile_undeliverable_at:
+            return self.mobile_number
+        return ""
 
     def roles(self) -> list[Role]:
         """Every role this user can act in, in a fixed order. Cached per instance."""
@@ -152,6 +179,8 @@ class User(AbstractUser):
         self.email = f"erased-{self.pk}@invalid.invalid"
         self.first_name = ""
         self.last_name = ""
+        self.mobile_number = ""
+        self.mobile_verified_at = None
         self.is_active = False
         self.is_staff = False
         self.is_superuser = False
@@ -543,10 +572,18 @@ class OutgoingMessageQuerySet(models.QuerySet["OutgoingMessage"]):
         return self.filter(status__in=[OutgoingMessage.Status.FAILING, OutgoingMessage.Status.UNDELIVERABLE])
 
 
+class Channel(models.TextChoices):
+    """How an outgoing message travels."""
+
+    EMAIL = "email", _("E-mail")
+    TEXT = "text", _("Text message")
+
+
 class OutgoingMessage(models.Model):
-    """One e-mail to one address, from the moment the state change that caused it commits until
-    it is sent. The row is what makes "never lost" true: the task queue only carries its id, and
-    a message whose tries are used up stays here to be tried again (registry.mail)."""
+    """One e-mail to one address, or one text message to one mobile number, from the moment the
+    state change that caused it commits until it is sent. The row is what makes "never lost" true:
+    the task queue only carries its id, and a message whose tries are used up stays here to be
+    tried again (registry.mail). Text messages use the same row, task and retries as e-mail."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -563,7 +600,9 @@ class OutgoingMessage(models.Model):
         related_name="outgoing_messages",
         verbose_name=_("recipient"),
     )
-    to = models.EmailField(_("address"))
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices, default=Channel.EMAIL)
+    # An e-mail address, or a mobile number in E.164 for a text message.
+    to = models.CharField(_("address"), max_length=254)
     template = models.CharField(_("template"), max_length=100)
     subject = models.CharField(_("subject"), max_length=300)
     text = models.TextField(_("text"))
@@ -580,6 +619,12 @@ class OutgoingMessage(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     esp_message_id = models.CharField(_("provider's message id"), max_length=100, blank=True, db_index=True)
+    # Text messages are paid per 160-character part (70 when a character is outside GSM-7): kept so
+    # that the cost is known (registry.sms.segments). 0 for e-mail.
+    segments = models.PositiveSmallIntegerField(_("text message parts"), default=0)
+    # What the message is about, as the app that sent it names it (e.g. "assignment:12"), so that a
+    # page can show how each message about it went; the core knows no other app's models.
+    reference = models.CharField(_("about"), max_length=40, blank=True, db_index=True)
 
     objects = OutgoingMessageQuerySet.as_manager()
 
@@ -592,8 +637,22 @@ class OutgoingMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.pk} {self.status}"
 
+    def has_destination(self) -> bool:
+        """Whether sending again has somewhere to go: a text message needs the person's verified
+        number (they may have removed it); e-mail goes to the address on the row or the account."""
+        if self.channel != Channel.TEXT:
+            return True
+        return self.user is not None and bool(self.user.mobile_number and self.user.mobile_verified_at)
+
     def why(self) -> str:
         """Why it has not gone, for the coordinator."""
+        if self.channel == Channel.TEXT:
+            if self.status == self.Status.UNDELIVERABLE:
+                return str(TEXT_UNDELIVERABLE_REASONS.get(self.last_error, TEXT_UNDELIVERABLE_REASONS["undeliverable"]))
+            return _("The text message service did not accept it (%(error)s); tried %(attempts)s times so far.") % {
+                "error": self.last_error or "?",
+                "attempts": self.attempts,
+            }
         if self.status == self.Status.UNDELIVERABLE:
             return str(UNDELIVERABLE_REASONS.get(self.last_error, UNDELIVERABLE_REASONS["bounced"]))
         return _("The e-mail service did not accept it (%(error)s); tried %(attempts)s times so far.") % {
@@ -608,6 +667,40 @@ UNDELIVERABLE_REASONS = {
     "rejected": _("The e-mail service refused to send to the address."),
     "complained": _("The recipient marked our e-mail as spam."),
 }
+
+# What the text message provider's reports mean (registry.mail.text_delivery_report).
+TEXT_UNDELIVERABLE_REASONS = {
+    "undeliverable": _("The number does not receive text messages."),
+    "rejected": _("The text message service refused to send to the number."),
+    "expired": _("The phone could not be reached in time (switched off or out of range)."),
+    "number-changed": _("The person changed or removed their mobile number before it was sent."),
+}
+
+
+class MobileVerification(models.Model):
+    """A one-time code sent to a mobile number the person wants text messages at. The number
+    becomes theirs (`User.mobile_number`) only when they type the code back (registry.textmessages):
+    at most MAX_ATTEMPTS tries, within the code's lifetime, with a limit on codes sent."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mobile_verifications", verbose_name=_("user")
+    )
+    number = models.CharField(_("mobile number"), max_length=16)
+    # A keyed hash of the code: a copy of the database does not give working codes.
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "created_at"])]
+        verbose_name = _("mobile number verification")
+        verbose_name_plural = _("mobile number verifications")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class ScheduledJobRun(models.Model):

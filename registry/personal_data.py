@@ -20,6 +20,7 @@ from registry.models import (
     ApiToken,
     AuditEvent,
     AuditEventQuerySet,
+    MobileVerification,
     OutgoingMessage,
     StaffRole,
     UnitMembership,
@@ -111,6 +112,14 @@ PERSONAL_DATA = [
             "erased_at": Field(Category.LOG, (A,)),
             "email_undeliverable_at": Field(Category.LOG, (P, C, A), label=_("e-mail reported undeliverable at")),
             "email_undeliverable_reason": Field(Category.LOG, (P, C, A), label=_("why e-mail could not be delivered")),
+            "mobile_number": Field(Category.CONTACT, (P, C, A)),
+            "mobile_verified_at": Field(Category.LOG, (P, C, A)),
+            "mobile_undeliverable_at": Field(
+                Category.LOG, (P, C, A), label=_("mobile number reported undeliverable at")
+            ),
+            "mobile_undeliverable_reason": Field(
+                Category.LOG, (P, C, A), label=_("why text messages could not be delivered")
+            ),
         },
         rows_of=lambda user: User.objects.filter(pk=user.pk),
         erase=_anonymise,
@@ -118,8 +127,8 @@ PERSONAL_DATA = [
     ModelData(
         model="registry.OutgoingMessage",
         key="outgoing_email",
-        title=_("E-mail sent to you"),
-        about=_("everyone the service e-mails"),
+        title=_("E-mail and text messages sent to you"),
+        about=_("everyone the service e-mails or sends text messages to"),
         basis=(Basis.CONSENT, Basis.PUBLIC_TASK),
         retention=Retention(
             _("Until sent, then %(EMAIL_SENT_RETENTION_DAYS)s days (for the provider's delivery reports)."),
@@ -140,8 +149,38 @@ PERSONAL_DATA = [
             "sent_at": Field(Category.LOG, (P, C, A)),
             "delivered_at": Field(Category.LOG, (P, C, A)),
         },
-        not_personal=("template", "attempts", "last_error", "next_attempt_at", "claimed_at", "esp_message_id"),
+        not_personal=(
+            "template",
+            "attempts",
+            "last_error",
+            "next_attempt_at",
+            "claimed_at",
+            "esp_message_id",
+            "channel",
+            "segments",
+            "reference",
+        ),
         rows_of=lambda user: OutgoingMessage.objects.filter(Q(user=user) | Q(to__iexact=user.email)),
+        erase=_delete,
+    ),
+    ModelData(
+        model="registry.MobileVerification",
+        key="mobile_verifications",
+        title=_("Verifications of your mobile number"),
+        about=_("everyone who adds a mobile number for text messages"),
+        basis=(Basis.CONSENT,),
+        retention=Retention(_("30 days.")),
+        enforced_by=("registry.retention.purge_mobile_verifications", *ACCOUNT_ERASURE),
+        order=91,
+        fields={
+            "user": Field(Category.IDENTITY, (P, A)),
+            "number": Field(Category.CONTACT, (P, A)),
+            "created_at": Field(Category.LOG, (P, A)),
+            "verified_at": Field(Category.LOG, (P, A)),
+        },
+        # Only a keyed hash of the code is kept; it is of no use after its ten minutes.
+        not_personal=("code_hash", "expires_at", "attempts"),
+        rows_of=lambda user: MobileVerification.objects.filter(user=user),
         erase=_delete,
     ),
     ModelData(

@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_noop
 from django_tasks_db.models import DBTaskResult
 
-from registry.models import AccessibilityFeedback, AuditEvent, User
+from registry.models import AccessibilityFeedback, AuditEvent, MobileVerification, User
 from registry.privacy import erase_person, referenced_files
 
 # Folders under MEDIA_ROOT that hold uploads (photos, attachments, receipts); nothing else is there.
@@ -90,6 +90,16 @@ def sweep_orphan_files(now: dt.datetime) -> int:
                 default_storage.delete(name)
                 removed += 1
     return removed
+
+
+# A mobile number verification is evidence of who verified which number, and stops a flood of codes
+# (the daily limits look back one day): a month is plenty for questions and abuse reports.
+MOBILE_VERIFICATION_RETENTION = dt.timedelta(days=30)
+
+
+def purge_mobile_verifications(now: dt.datetime) -> int:
+    """Codes asked for more than a month ago, used or not (each expired 10 minutes after)."""
+    return MobileVerification.objects.filter(created_at__lt=now - MOBILE_VERIFICATION_RETENTION).delete()[0]
 
 
 def purge_accessibility_feedback(now: dt.datetime) -> int:

@@ -255,6 +255,38 @@ document(
     help="The ESP's credentials for anymail, e.g. `ANYMAIL_POSTMARK_SERVER_TOKEN` "
     "(or `ANYMAIL_POSTMARK_SERVER_TOKEN_FILE`).",
 )
+# Text messages (registry/sms.py) go through a backend chosen here, like e-mail: the console in
+# development, memory in tests, GatewayAPI's HTTPS API in production. They use the same kept rows,
+# worker, retries and slow retries as e-mail (EMAIL_MAX_ATTEMPTS, EMAIL_SLOW_RETRY_MINUTES).
+SMS_BACKEND = env_str(
+    "SMS_BACKEND",
+    "registry.sms.ConsoleBackend",
+    help="How text messages leave: `registry.sms.GatewayApiBackend` in production, "
+    "`registry.sms.ConsoleBackend` (development) or `registry.sms.FileBackend` (trials, into SMS_FILE_PATH).",
+)
+SMS_SENDER = env_str(
+    "SMS_SENDER", "Kokemus", help="The sender name shown on the phone (at most 11 letters and digits)."
+)
+SMS_API_URL = env_str(
+    "SMS_API_URL",
+    "https://messaging.gatewayapi.eu/mobile/single",
+    help="GatewayAPI's send endpoint (the .eu domain keeps the messages in the EU).",
+)
+SMS_API_TOKEN = env_str("SMS_API_TOKEN", secret=True, help="GatewayAPI's API token.")
+SMS_WEBHOOK_SECRET = env_str(
+    "SMS_WEBHOOK_SECRET",
+    secret=True,
+    help="The key GatewayAPI signs its delivery reports with (the webhook at `/sms/delivery-report/`); "
+    "without it the webhook refuses every report.",
+)
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 15, help="Seconds to wait for the text message provider.")
+SMS_FILE_PATH = env_str(
+    "SMS_FILE_PATH",
+    str(BASE_DIR / "var" / "sms"),
+    doc_default="var/sms",
+    help="Folder for `registry.sms.FileBackend` (trials).",
+)
+
 # Operators receive every logged error by e-mail (see LOGGING) and, with SENTRY_DSN, in Sentry.
 ADMINS = [
     (address, address)

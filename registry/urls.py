@@ -26,6 +26,8 @@ urlpatterns = [
     path("healthz/", health.healthz, name="healthz"),
     # The e-mail provider's delivery reports (bounces, complaints, deliveries), through anymail.
     path("anymail/postmark/tracking/", views.DeliveryReportWebhook.as_view(), name="postmark-tracking"),
+    # The text message provider's delivery reports, signed with SMS_WEBHOOK_SECRET.
+    path("sms/delivery-report/", views.sms_delivery_report, name="sms-delivery-report"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("home/", views.home, name="home"),
     path("home/role/", views.switch_role, name="switch-role"),

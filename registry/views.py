@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import logging
 from typing import Any
 
 from anymail.exceptions import AnymailWebhookValidationFailure
@@ -9,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -16,8 +21,11 @@ from registry.access import ACTIVE_ROLE_SESSION_KEY, active_role
 from registry.demo import DEMO_PASSWORD
 from registry.forms import RoleSwitchForm
 from registry.http import AuthenticatedHttpRequest
+from registry.mail import text_delivery_report
 from registry.models import Role
 from registry.privacy import Category, inventory, retention_settings
+
+logger = logging.getLogger(__name__)
 
 # Each app owns its role's home page; the core knows them by URL name only.
 ROLE_HOMES = {
@@ -132,3 +140,38 @@ class DeliveryReportWebhook(PostmarkTrackingWebhookView):
     def validate_request(self, request: HttpRequest) -> None:
         if not self.basic_auth:
             raise AnymailWebhookValidationFailure("The webhook secret is not configured.")
+
+
+# The text message provider's delivery reports -----------------------------------------------------
+
+MAX_REPORT_BYTES = 64 * 1024
+
+
+@csrf_exempt
+@require_POST
+def sms_delivery_report(request: HttpRequest) -> HttpResponse:
+    """GatewayAPI's status webhook. The provider signs the body with the shared secret
+    (`Signature: v1=<hex HMAC-SHA-256 of the body>`); without a configured secret, or with a wrong
+    or missing signature, every report is refused (403) and nothing is read. The body is an
+    envelope {event_id, timestamp, event_type, event}; registry.mail.text_delivery_report acts on
+    an event of type `message.status.sms`."""
+    secret = settings.SMS_WEBHOOK_SECRET
+    if not secret:
+        return HttpResponse(status=403)
+    if int(request.headers.get("Content-Length") or 0) > MAX_REPORT_BYTES:
+        return HttpResponse(status=413)
+    body = request.body
+    expected = "v1=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected.encode(), request.headers.get("Signature", "").strip().encode()):
+        logger.warning("Text message delivery report with a wrong signature refused")
+        return HttpResponse(status=403)
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        return HttpResponseBadRequest()
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("event"), dict):
+        return HttpResponseBadRequest()
+    if str(envelope.get("event_type", "")).startswith("message.status.sms"):
+        text_delivery_report(envelope["event"])
+    # Other event types are acknowledged, so the provider does not keep retrying them.
+    return HttpResponse(status=204)

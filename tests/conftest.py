@@ -12,6 +12,7 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.utils import timezone
 
 from experts.models import ExpertProfile
+from registry import sms
 from registry.models import Organisation, Region, StaffRole, Unit, UnitMembership, User
 
 PASSWORD = "test-Kokemus-2026"
@@ -36,6 +37,9 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "email"]}
     }
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Text messages land in registry.sms.outbox, emptied for every test.
+    settings.SMS_BACKEND = "registry.sms.LocmemBackend"
+    sms.outbox.clear()
     # Password hashing is deliberately slow; the suite creates many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {

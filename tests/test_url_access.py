@@ -40,6 +40,8 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     # 503: no scheduler has run in this empty database; the healthy case is in test_health.py.
     "healthz": ({}, "503 503 503 503 503 503 503 503"),
     "postmark-tracking": ({}, "405 405 405 405 405 405 405 405"),  # the provider POSTs, with basic auth
+    "engagements:offer-short-link": ({"pk": 999999, "nonce": "x"}, "404 404 404 404 404 404 404 404"),
+    "sms-delivery-report": ({}, "405 405 405 405 405 405 405 405"),  # the provider POSTs, signed
     "set_language": ({}, "405 405 405 405 405 405 405 405"),  # POST only
     # Home routing and role homes
     "home": ({}, "login 302 302 302 302 302 302 302"),
@@ -71,6 +73,10 @@ ROWS: dict[str, tuple[dict[str, Any], str]] = {
     "experts:profile": ({}, "login 200 200 403 403 403 403 403"),
     "experts:photo-upload": ({}, "login 405 405 403 403 403 403 403"),
     "experts:photo-delete": ({}, "login 405 405 403 403 403 403 403"),
+    "experts:text-messages": ({}, "login 200 200 403 403 403 403 403"),
+    "experts:mobile-number": ({}, "login 405 405 403 403 403 403 403"),
+    "experts:mobile-verify": ({}, "login 405 405 403 403 403 403 403"),
+    "experts:mobile-remove": ({}, "login 405 405 403 403 403 403 403"),
     "experts:consents": ({}, "login 200 200 403 403 403 403 403"),
     "experts:consent-give": ({"purpose": "photo"}, "login 405 405 403 403 403 403 403"),
     "experts:consent-withdraw": ({"purpose": "registry"}, "login 200 200 403 403 403 403 403"),

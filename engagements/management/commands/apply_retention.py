@@ -35,6 +35,7 @@ class Command(BaseCommand):
             "audit events": registry_retention.purge_audit_log(now),
             "admin log entries": registry_retention.purge_admin_log(now),
             "accessibility feedback": registry_retention.purge_accessibility_feedback(now),
+            "mobile number verifications": registry_retention.purge_mobile_verifications(now),
             "sessions": registry_retention.purge_sessions(now),
             "task results": registry_retention.purge_task_results(now),
             # Last: rows removed above may leave files behind.
