@@ -238,7 +238,7 @@ def test_log_of_a_full_journey_has_no_names_or_email_addresses(
     lines = entries(log_lines)
     assert any(line["logger"] == "django_tasks" for line in lines)
     assert any(line["logger"] == "django.request" and line["status_code"] == 404 for line in lines)
-    assert any(re.search(r"E-mail \d+ attempt 1 failed", line["message"]) for line in lines)
+    assert any(re.search(r"Message \d+ attempt 1 failed", line["message"]) for line in lines)
     private = {req.contact_name}
     for user in User.objects.all():
         private |= {user.email, user.first_name, user.last_name}
