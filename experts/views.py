@@ -12,6 +12,7 @@ from django.contrib.auth import logout
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -24,10 +25,19 @@ from experts.forms import (
     AvailabilityForm,
     AwayForm,
     ConfirmForm,
+    ConsentGiveForm,
     PhotoForm,
     ProfileForm,
 )
-from experts.models import AvailabilityException, ConsentPurpose, ConsentText, ExpertProfile, InvalidTransition
+from experts.models import (
+    AvailabilityException,
+    ConsentPlainText,
+    ConsentPurpose,
+    ConsentTextChanged,
+    ExpertProfile,
+    InvalidTransition,
+    consent_layers,
+)
 from experts.notify import notify_coordinators
 from registry.access import role_required
 from registry.http import AuthenticatedHttpRequest
@@ -128,12 +138,10 @@ def _purpose_or_404(purpose: str) -> str:
 def consents(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert = get_own_profile(request)
     states = expert.consent_states()
-    # Ascending versions: the newest valid text of each purpose wins.
-    texts = {}
-    for text in ConsentText.objects.filter(valid_from__lte=timezone.now()).order_by("purpose", "version"):
-        texts[text.purpose] = text
-    rows = [(ConsentPurpose(p), states[p], texts.get(p)) for p in ConsentPurpose.values]
-    history = expert.consent_records.select_related("text").order_by("-at", "-pk")
+    # Every expert reads the young person's layer: written for a 13-year-old, plain for everyone.
+    layers = consent_layers(ConsentPlainText.Audience.YOUNG)
+    rows = [(ConsentPurpose(p), states[p], layers[p]) for p in ConsentPurpose.values]
+    history = expert.consent_records.select_related("text", "plain_text").order_by("-at", "-pk")
     context = {
         "expert": expert,
         "rows": rows,
@@ -149,8 +157,15 @@ def consents(request: AuthenticatedHttpRequest) -> HttpResponse:
 def consent_give(request: AuthenticatedHttpRequest, purpose: str) -> HttpResponse:
     expert = get_own_profile(request)
     _purpose_or_404(purpose)
+    form = ConsentGiveForm(request.POST)
     try:
-        expert.give_consent(purpose, by_user=request.user)
+        if not form.is_valid():
+            # Not sent from the page that shows the texts: nothing was read, so nothing is agreed.
+            raise ConsentTextChanged(_("Please read the consent text first."))
+        expert.give_consent(purpose, by_user=request.user, shown=form.shown())
+    except ConsentTextChanged as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{reverse('experts:consents')}#consent-{purpose}")
     except InvalidTransition as exc:  # no consent text published for the purpose yet
         raise Http404 from exc
     AuditEvent.record(request.user, AuditEvent.Action.CONSENT, expert, f"{purpose} given")
