@@ -3,11 +3,17 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.db import models
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from experts.models import (
+    PLAIN_LANGUAGES,
+    PLAIN_QUESTIONS,
     Application,
     AvailabilityException,
+    ConsentPlainText,
     ConsentRecord,
     ConsentText,
     EngagementRole,
@@ -29,7 +35,17 @@ class ConsentRecordInline(admin.TabularInline):
 
     model = ConsentRecord
     extra = 0
-    fields = ["at", "purpose", "action", "given_by", "text", "expires_at", "guardian_name", "guardian_email"]
+    fields = [
+        "at",
+        "purpose",
+        "action",
+        "given_by",
+        "text",
+        "plain_text",
+        "expires_at",
+        "guardian_name",
+        "guardian_email",
+    ]
     readonly_fields = fields
     can_delete = False
 
@@ -51,10 +67,67 @@ class ExpertProfileAdmin(AuditedViewMixin, admin.ModelAdmin):
     inlines = [ConsentRecordInline, AvailabilityExceptionInline]
 
 
+LANGUAGE_NAMES = {"fi": _("Finnish"), "sv": _("Swedish"), "en": _("English")}
+
+
+def _missing(plain: ConsentPlainText | None) -> str:
+    if plain is None:
+        return gettext("missing")
+    languages = plain.missing_languages()
+    if not languages:
+        return gettext("complete (version %(version)s)") % {"version": plain.version}
+    names = ", ".join(str(LANGUAGE_NAMES[language]) for language in languages)
+    return gettext("version %(version)s, missing: %(languages)s") % {"version": plain.version, "languages": names}
+
+
 @admin.register(ConsentText)
 class ConsentTextAdmin(admin.ModelAdmin):
-    list_display = ["purpose", "version", "valid_from"]
+    """The legal texts. A new version is a change of meaning and asks everyone to renew; its plain
+    layers are added under "Plain-language consent texts"; the list shows which are missing."""
+
+    list_display = ["purpose", "version", "valid_from", "young_layer", "guardian_layer"]
     list_filter = ["purpose"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ConsentText]:
+        return super().get_queryset(request).prefetch_related("plain_texts")
+
+    def _latest(self, obj: ConsentText, audience: str) -> ConsentPlainText | None:
+        rows = [plain for plain in obj.plain_texts.all() if plain.audience == audience]
+        return max(rows, key=lambda plain: plain.version, default=None)
+
+    @admin.display(description=_("The young person's plain layer"))
+    def young_layer(self, obj: ConsentText) -> str:
+        return _missing(self._latest(obj, ConsentPlainText.Audience.YOUNG))
+
+    @admin.display(description=_("The guardian's plain layer"))
+    def guardian_layer(self, obj: ConsentText) -> str:
+        return _missing(self._latest(obj, ConsentPlainText.Audience.GUARDIAN))
+
+
+@admin.register(ConsentPlainText)
+class ConsentPlainTextAdmin(admin.ModelAdmin):
+    """The plain-language layers: five short answers in each language. Once someone has agreed to a
+    version it cannot be edited; a clearer wording is a new version of the same legal text."""
+
+    list_display = ["text", "audience", "version", "valid_from", "missing"]
+    list_filter = ["text__purpose", "audience"]
+    list_select_related = ["text"]
+    fieldsets = [
+        (None, {"fields": ["text", "audience", "version", "valid_from"]}),
+        *[
+            (LANGUAGE_NAMES[language], {"fields": [f"{key}_{language}" for key, _question in PLAIN_QUESTIONS]})
+            for language in PLAIN_LANGUAGES
+        ],
+    ]
+
+    @admin.display(description=_("Missing languages"))
+    def missing(self, obj: ConsentPlainText) -> str:
+        return ", ".join(str(LANGUAGE_NAMES[language]) for language in obj.missing_languages()) or "–"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ConsentPlainText | None = None) -> list[str]:
+        if obj is not None and ConsentRecord.objects.filter(plain_text=obj).exists():
+            return [field.name for field in ConsentPlainText._meta.fields]
+        return []
 
 
 @admin.register(Application)
