@@ -55,7 +55,7 @@ def read_and_give(tab: Page, language: str, purpose: str) -> None:
         assert card.get_by_text(question, exact=True).is_visible()
         assert card.get_by_text(answer, exact=True).is_visible()
     full_text = card.locator("details.full-text p").first
-    assert full_text.inner_text() == full and not full_text.is_visible()
+    assert full_text.text_content() == full and not full_text.is_visible()
     card.locator("details.full-text summary").click()
     assert full_text.is_visible()
     submit(tab, form_for("experts:consent-give", purpose))
