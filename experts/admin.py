@@ -109,7 +109,7 @@ class ConsentPlainTextAdmin(admin.ModelAdmin):
     """The plain-language layers: five short answers in each language. Once someone has agreed to a
     version it cannot be edited; a clearer wording is a new version of the same legal text."""
 
-    list_display = ["text", "audience", "version", "valid_from", "missing"]
+    list_display = ["__str__", "audience", "version", "valid_from", "missing"]
     list_filter = ["text__purpose", "audience"]
     list_select_related = ["text"]
     fieldsets = [
