@@ -254,3 +254,36 @@ def test_the_admin_edits_all_three_languages_but_not_a_version_someone_agreed_to
     expert.give_consent("photo")
     page = client.get(reverse("admin:experts_consentplaintext_change", args=[unused.pk])).content.decode()
     assert 'name="withdraw_fi"' not in page
+
+
+def test_the_guardian_keeps_their_plain_answers_in_the_notice_e_mail(
+    client: Client,
+    coordinator: User,
+    make_expert: Callable[..., ExpertProfile],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.core import mail
+
+    young = minor(make_expert)
+    young.user.preferred_language = "sv"
+    young.user.save()
+    client.force_login(coordinator)
+    data = {
+        "guardian_name": "Maja Vårdnadshavare",
+        "relation": "mamma",
+        "email": "maja@example.test",
+        "method": "blankett",
+        "notice": "email",
+        "given_on": timezone.localdate().isoformat(),
+        "purposes": ["photo"],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("experts:guardian-consent", args=[young.pk]), data)
+    [message] = mail.outbox
+    with translation.override("sv"):
+        answers = plain("photo", GUARDIAN).answers("sv")
+    assert answers is not None
+    for question, answer in answers:
+        assert f"{question} {answer}" in message.body
+    html = message.alternatives[0][0]
+    assert answers[0][1] in html
