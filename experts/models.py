@@ -717,7 +717,15 @@ class ConsentPlainText(models.Model):
         GUARDIAN = "guardian", _("The guardian")
 
     text = models.ForeignKey(
-        ConsentText, on_delete=models.PROTECT, related_name="plain_texts", verbose_name=_("legal text version")
+        ConsentText,
+        on_delete=models.PROTECT,
+        related_name="plain_texts",
+        verbose_name=_("legal text version"),
+        help_text=_(
+            "A clearer wording of the same meaning is a new plain-language version of the same legal text: nobody "
+            "is asked to renew. A change of meaning needs a new version of the legal text, which asks everyone to "
+            "renew."
+        ),
     )
     audience = models.CharField(_("written for"), max_length=10, choices=Audience.choices, default=Audience.YOUNG)
     version = models.PositiveSmallIntegerField(_("plain-language version"))
