@@ -157,15 +157,17 @@ def consents(request: AuthenticatedHttpRequest) -> HttpResponse:
 def consent_give(request: AuthenticatedHttpRequest, purpose: str) -> HttpResponse:
     expert = get_own_profile(request)
     _purpose_or_404(purpose)
+    back_to_text = f"{reverse('experts:consents')}#consent-{purpose}"
     form = ConsentGiveForm(request.POST)
+    if not form.is_valid():
+        # Not sent from the page that shows the texts: nothing was read, so nothing is agreed.
+        messages.error(request, _("Please read the consent text first."))
+        return redirect(back_to_text)
     try:
-        if not form.is_valid():
-            # Not sent from the page that shows the texts: nothing was read, so nothing is agreed.
-            raise ConsentTextChanged(_("Please read the consent text first."))
         expert.give_consent(purpose, by_user=request.user, shown=form.shown())
     except ConsentTextChanged as exc:
         messages.error(request, str(exc))
-        return redirect(f"{reverse('experts:consents')}#consent-{purpose}")
+        return redirect(back_to_text)
     except InvalidTransition as exc:  # no consent text published for the purpose yet
         raise Http404 from exc
     AuditEvent.record(request.user, AuditEvent.Action.CONSENT, expert, f"{purpose} given")
