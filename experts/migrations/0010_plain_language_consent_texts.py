@@ -22,8 +22,8 @@ TEXTS = {
                 "Voit perua suostumuksen milloin vain tällä sivulla. Sen jälkeen tietosi poistetaan, jos et palaa.",
             ),
             "sv": (
-                "Dina uppgifter sparas i tjänstens register. Där finns till exempel ditt namn, hur vi når dig och vad "
-                "du vill prata om.",
+                "Dina uppgifter sparas i tjänstens register. Där finns till exempel ditt namn och hur vi når dig. Där "
+                "finns också vad du vill prata om.",
                 "Då kan vi fråga dig om uppdrag som passar dig. Utan detta samtycke kan du inte vara med.",
                 "Koordinatorerna i ditt område ser dina uppgifter. En koordinator kommer överens med dig om uppdrag. "
                 "Andra experter ser inte dina uppgifter.",
@@ -32,8 +32,8 @@ TEXTS = {
                 "kommer tillbaka.",
             ),
             "en": (
-                "Your details are kept in the service's register. This means your name, how to reach you and the "
-                "topics you want to talk about.",
+                "Your details are kept in the service's register. This includes your name and how to reach you. It "
+                "also includes the topics you want to talk about.",
                 "Then we can ask you to do tasks that suit you. Without this consent you cannot take part.",
                 "The coordinators in your area see your details. A coordinator is the worker who agrees on tasks with "
                 "you. Other experts do not see your details.",
@@ -55,8 +55,8 @@ TEXTS = {
                 "mukana.",
             ),
             "sv": (
-                "Den ungas uppgifter sparas i tjänstens register. Där finns till exempel namn, hur vi når den unga "
-                "och vad hen vill prata om.",
+                "Den ungas uppgifter sparas i tjänstens register. Där finns till exempel namn och hur vi når den "
+                "unga. Där finns också vad hen vill prata om.",
                 "Då kan vi fråga den unga om uppdrag som passar. En minderårig behöver också vårdnadshavarens "
                 "samtycke.",
                 "Koordinatorerna i området ser uppgifterna. De kommer överens med den unga om uppdrag. Andra experter "
@@ -65,8 +65,8 @@ TEXTS = {
                 "Du kan ta tillbaka samtycket när du vill. Säg det till koordinatorn. Då är den unga inte längre med.",
             ),
             "en": (
-                "The young person's details are kept in the service's register. This means their name, how to reach "
-                "them and the topics they want to talk about.",
+                "The young person's details are kept in the service's register. This includes their name and how to "
+                "reach them. It also includes the topics they want to talk about.",
                 "Then we can ask them to do tasks that suit them. A minor also needs the consent of a guardian.",
                 "The coordinators in the area see the details. They agree on tasks with the young person. Other "
                 "experts do not see the details.",
@@ -133,7 +133,7 @@ TEXTS = {
             "fi": (
                 "Kuvasi näytetään palvelussa. Sinä päätät, lisäätkö kuvan.",
                 "Kuva auttaa tapaamisessa. Ihmiset tunnistavat sinut, kun tulet paikalle.",
-                "Koordinaattorit näkevät kuvasi. Myös se työpaikka näkee sen, jonka tehtävään olet menossa.",
+                "Koordinaattorit näkevät kuvasi. Myös työpaikka näkee kuvan, kun olet menossa sen tehtävään.",
                 "Suostumus on voimassa vuoden. Voit poistaa kuvan milloin vain omista tiedoistasi.",
                 "Voit perua suostumuksen tällä sivulla. Silloin kuvaasi ei enää näytetä.",
             ),
@@ -146,7 +146,7 @@ TEXTS = {
             ),
             "en": (
                 "Your photo is shown in the service. You decide if you add a photo.",
-                "A photo helps when you meet. People know you when you arrive.",
+                "A photo helps when you meet. People recognise you when you arrive.",
                 "The coordinators see your photo. The workplace whose task you are going to do sees it too.",
                 "The consent lasts one year. You can remove the photo at any time in your profile.",
                 "You can take back your consent on this page. Then your photo is no longer shown.",
@@ -156,7 +156,7 @@ TEXTS = {
             "fi": (
                 "Nuoren kuva näytetään palvelussa. Nuori päättää itse, lisääkö hän kuvan.",
                 "Kuva auttaa tapaamisessa. Ihmiset tunnistavat nuoren, kun hän tulee paikalle.",
-                "Koordinaattorit näkevät kuvan. Myös se työpaikka näkee sen, jonka tehtävään nuori on menossa.",
+                "Koordinaattorit näkevät kuvan. Myös työpaikka näkee kuvan, kun nuori on menossa sen tehtävään.",
                 "Suostumus on voimassa vuoden. Se loppuu viimeistään, kun nuori voi päättää itse.",
                 "Voit perua suostumuksen milloin vain. Kerro siitä koordinaattorille. Silloin kuvaa ei enää näytetä.",
             ),
@@ -169,7 +169,7 @@ TEXTS = {
             ),
             "en": (
                 "The young person's photo is shown in the service. They decide if they add a photo.",
-                "A photo helps when people meet. People know the young person when they arrive.",
+                "A photo helps when people meet. People recognise the young person when they arrive.",
                 "The coordinators see the photo. The workplace whose task the young person is going to do sees it "
                 "too.",
                 "The consent lasts one year. It ends at the latest when the young person can decide alone.",
@@ -232,7 +232,7 @@ TEXTS = {
         "young": {
             "fi": (
                 "Tilaisuus, jossa puhut, saa olla tallennettu. Se voidaan myös näyttää suorana netissä.",
-                "Näin useampi ihminen voi kuulla sinua. Myös ne, jotka eivät pääse paikalle.",
+                "Näin useampi ihminen voi kuulla sinua. Sinua voivat kuulla myös ne, jotka eivät pääse paikalle.",
                 "Tallenteen voi nähdä kuka tahansa, jolle järjestäjä sen antaa. Saat aina tietää tallenteesta "
                 "etukäteen.",
                 "Suostumus on voimassa vuoden. Voit silti sanoa ei yhdelle tallenteelle.",
@@ -241,7 +241,7 @@ TEXTS = {
             ),
             "sv": (
                 "Ett evenemang där du talar får spelas in. Det kan också sändas direkt på nätet.",
-                "Så kan fler människor höra dig. Också de som inte kan komma dit.",
+                "Så kan fler människor höra dig. Också de som inte kan komma kan höra dig.",
                 "Alla som arrangören delar inspelningen med kan se den. Du får alltid veta om inspelningen i förväg.",
                 "Samtycket gäller i ett år. Du kan ändå säga nej till en enskild inspelning.",
                 "Du kan ta tillbaka samtycket på den här sidan. Sedan spelas du inte in. En inspelning som redan "
@@ -249,7 +249,7 @@ TEXTS = {
             ),
             "en": (
                 "An event where you speak may be recorded. It may also be shown live online.",
-                "This way more people can hear you. Also people who cannot come.",
+                "This way more people can hear you. People who cannot come can hear you too.",
                 "Anyone the organiser shares the recording with can see it. You are always told about a recording "
                 "in advance.",
                 "The consent lasts one year. You can still say no to a single recording.",
@@ -260,7 +260,7 @@ TEXTS = {
         "guardian": {
             "fi": (
                 "Tilaisuus, jossa nuori puhuu, saa olla tallennettu. Se voidaan myös näyttää suorana netissä.",
-                "Näin useampi ihminen voi kuulla nuorta. Myös ne, jotka eivät pääse paikalle.",
+                "Näin useampi ihminen voi kuulla nuorta. Nuorta voivat kuulla myös ne, jotka eivät pääse paikalle.",
                 "Tallenteen voi nähdä kuka tahansa, jolle järjestäjä sen antaa. Nuori saa aina tietää tallenteesta "
                 "etukäteen.",
                 "Suostumus on voimassa vuoden. Se loppuu viimeistään, kun nuori voi päättää itse.",
@@ -269,7 +269,7 @@ TEXTS = {
             ),
             "sv": (
                 "Ett evenemang där den unga talar får spelas in. Det kan också sändas direkt på nätet.",
-                "Så kan fler människor höra den unga. Också de som inte kan komma dit.",
+                "Så kan fler människor höra den unga. Också de som inte kan komma kan höra hen.",
                 "Alla som arrangören delar inspelningen med kan se den. Den unga får alltid veta om inspelningen i "
                 "förväg.",
                 "Samtycket gäller i ett år. Det slutar senast när den unga får bestämma själv.",
@@ -278,7 +278,7 @@ TEXTS = {
             ),
             "en": (
                 "An event where the young person speaks may be recorded. It may also be shown live online.",
-                "This way more people can hear them. Also people who cannot come.",
+                "This way more people can hear them. People who cannot come can hear them too.",
                 "Anyone the organiser shares the recording with can see it. The young person is always told about a "
                 "recording in advance.",
                 "The consent lasts one year. It ends at the latest when the young person can decide alone.",
@@ -292,8 +292,8 @@ TEXTS = {
             "fi": (
                 "Tämä koskee työpaikkaa, jonka tehtävään olet menossa. Se saa ottaa sinuun yhteyttä suoraan. Se näkee "
                 "sähköpostisi ja numerosi.",
-                "Näin voitte sopia käytännön asioista helpommin. Esimerkiksi siitä, mihin aikaan tulet.",
-                "Vain sen työpaikan ihmiset, jonka tehtävään olet menossa. He näkevät tiedot vähän aikaa tehtävän "
+                "Näin voitte sopia käytännön asioista helpommin. Voitte sopia esimerkiksi siitä, mihin aikaan tulet.",
+                "Tiedot näkee vain työpaikka, kun olet menossa sen tehtävään. Se näkee ne vielä vähän aikaa tehtävän "
                 "jälkeen.",
                 "Suostumus on voimassa vuoden. Ilman sitä yhteydet kulkevat koordinaattorin kautta.",
                 "Voit perua suostumuksen tällä sivulla. Sen jälkeen työpaikka ei enää näe sähköpostiasi eikä "
@@ -302,9 +302,9 @@ TEXTS = {
             "sv": (
                 "Det gäller arbetsplatsen vars uppdrag du ska göra. Den får kontakta dig direkt. Den ser din e-post "
                 "och ditt nummer.",
-                "Då är det lättare att komma överens om praktiska saker. Till exempel när du ska komma.",
-                "Bara personer på arbetsplatsen vars uppdrag du ska göra. De ser uppgifterna en kort tid efter "
-                "uppdraget.",
+                "Då är det lättare att komma överens om praktiska saker. Ni kan till exempel bestämma när du ska komma.",
+                "Bara arbetsplatsen där du ska göra ett uppdrag ser uppgifterna. Den ser dem en kort tid efter "
+                "uppdraget också.",
                 "Samtycket gäller i ett år. Utan det går kontakten via koordinatorn.",
                 "Du kan ta tillbaka samtycket på den här sidan. Sedan ser arbetsplatsen inte längre din e-post och "
                 "ditt nummer.",
@@ -312,9 +312,9 @@ TEXTS = {
             "en": (
                 "This is about the workplace whose task you are going to do. It may contact you directly. It sees "
                 "your e-mail and phone number.",
-                "Then it is easier to agree on practical things. For example when you should arrive.",
-                "Only people at the workplace whose task you are going to do. They see the details for a short time "
-                "after the task.",
+                "Then it is easier to agree on practical things. You can agree, for example, on when you arrive.",
+                "Only the workplace where you are going to do a task sees them. It can still see them for a short "
+                "time after the task.",
                 "The consent lasts one year. Without it, contact goes through the coordinator.",
                 "You can take back your consent on this page. Then the workplace no longer sees your e-mail and "
                 "phone number.",
@@ -324,9 +324,9 @@ TEXTS = {
             "fi": (
                 "Tämä koskee työpaikkaa, jonka tehtävään nuori on menossa. Se saa ottaa nuoreen yhteyttä suoraan. Se "
                 "näkee nuoren sähköpostin ja numeron.",
-                "Näin käytännön asioista on helpompi sopia. Esimerkiksi siitä, mihin aikaan nuori tulee.",
-                "Vain sen työpaikan ihmiset, jonka tehtävään nuori on menossa. He näkevät tiedot vähän aikaa tehtävän "
-                "jälkeen.",
+                "Näin käytännön asioista on helpompi sopia. Voidaan sopia esimerkiksi siitä, mihin aikaan nuori tulee.",
+                "Tiedot näkee vain työpaikka, kun nuori on menossa sen tehtävään. Se näkee ne vielä vähän aikaa "
+                "tehtävän jälkeen.",
                 "Suostumus on voimassa vuoden. Ilman sitä yhteydet kulkevat koordinaattorin kautta.",
                 "Voit perua suostumuksen milloin vain. Kerro siitä koordinaattorille. Sen jälkeen työpaikka ei enää "
                 "näe nuoren tietoja.",
@@ -334,9 +334,9 @@ TEXTS = {
             "sv": (
                 "Det gäller arbetsplatsen vars uppdrag den unga ska göra. Den får kontakta den unga direkt. Den ser "
                 "den ungas e-post och nummer.",
-                "Då är det lättare att komma överens om praktiska saker. Till exempel när den unga ska komma.",
-                "Bara personer på arbetsplatsen vars uppdrag den unga ska göra. De ser uppgifterna en kort tid efter "
-                "uppdraget.",
+                "Då är det lättare att komma överens om praktiska saker. Man kan till exempel bestämma när den unga ska komma.",
+                "Bara arbetsplatsen där den unga ska göra ett uppdrag ser uppgifterna. Den ser dem en kort tid efter "
+                "uppdraget också.",
                 "Samtycket gäller i ett år. Utan det går kontakten via koordinatorn.",
                 "Du kan ta tillbaka samtycket när du vill. Säg det till koordinatorn. Sedan ser arbetsplatsen inte "
                 "längre uppgifterna.",
@@ -344,9 +344,9 @@ TEXTS = {
             "en": (
                 "This is about the workplace whose task the young person is going to do. It may contact them "
                 "directly. It sees their e-mail and phone number.",
-                "Then it is easier to agree on practical things. For example when the young person should arrive.",
-                "Only people at the workplace whose task the young person is going to do. They see the details for "
-                "a short time after the task.",
+                "Then it is easier to agree on practical things. They can agree, for example, on when the young person arrives.",
+                "Only the workplace where the young person is going to do a task sees them. It can still see them "
+                "for a short time after the task.",
                 "The consent lasts one year. Without it, contact goes through the coordinator.",
                 "You can take back your consent at any time. Tell the coordinator. Then the workplace no longer sees "
                 "the details.",
