@@ -8,18 +8,20 @@ Two measures, the ones plain-language guidance in each language names first:
 - the share of long words, words of more than 13 letters (in Finnish these are mostly compounds,
   such as "kokemusasiantuntija", and inflected forms, which the reader has to take apart).
 
-The limits and where they come from:
+The limits and where they come from. The guidance names the measures but, apart from the Plain
+English Campaign, gives no numbers, so the numbers are ours, set below the one number there is:
 
-- Finnish, selkokieli: Selkokeskus, "Selkomittari" (Leskelä 2019) and "Selkokielen tunnusmerkit":
-  short sentences with one thing each, and short, common words, long compounds avoided or split. The
-  criteria give no number; we hold ourselves to 9 words a sentence on average (Finnish words carry
-  what other languages say with several) and at most 10 % of words over 13 letters.
-- Swedish, lättläst: Myndigheten för tillgängliga medier (MTM), "Att skriva lättläst": short
-  sentences, one idea a sentence, common and short words. LIX (Björnsson 1968) calls a text with
-  an average of about 10 words a sentence very easy; we take 10 words and at most 5 % long words.
-- English, easy read: Mencap, "Am I making myself clear?" (keep sentences short, one idea each,
-  avoid long and hard words) and the Plain English Campaign's average of 15 to 20 words a sentence
-  for ordinary plain English; easy read for young readers is shorter, so 12 words and at most 3 %.
+- Finnish, selkokieli: Selkokeskus (selkokeskus.fi), the selkokieli guidelines and the Selkomittari
+  assessment tool: short sentences with one thing each, common words, long compounds avoided or
+  explained. At most 9 words a sentence on average (a Finnish word carries what other languages say
+  with several) and at most 10 % of words over 13 letters.
+- Swedish, lättläst: Myndigheten för tillgängliga medier (MTM), guidance on writing lättläst: short
+  sentences, one idea a sentence, common and short words. At most 10 words a sentence and 5 % long
+  words.
+- English, easy read: Mencap, "Am I making myself clear?" (short sentences with one idea each,
+  everyday words), and the Plain English Campaign, "How to write in plain English", which asks for
+  an average of 15 to 20 words a sentence in ordinary plain English; easy read for young readers
+  is shorter: at most 12 words and 3 % long words.
 
 No single sentence may be longer than 16 words in any language: averages can hide one long one.
 """
