@@ -2,7 +2,7 @@
 purpose for the young person and the guardian and of the privacy notice, in every language, is
 measured here. The full legal texts are exempt.
 
-Two measures, the ones plain-language guidance in each language names first:
+Two measures that the plain-language guidance of every language speaks of:
 
 - the average sentence length in words, and
 - the share of long words, words of more than 13 letters (in Finnish these are mostly compounds,
