@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -119,6 +120,20 @@ class ConsentPlainTextAdmin(admin.ModelAdmin):
             for language in PLAIN_LANGUAGES
         ],
     ]
+
+    actions = ["copy_as_new_version"]
+
+    @admin.action(description=_("Copy as a new version to reword"))
+    def copy_as_new_version(self, request: HttpRequest, queryset: QuerySet[ConsentPlainText]) -> None:
+        # A version someone agreed to cannot change: rewording starts from a copy, which has the
+        # same words (so it changes nothing until edited) and the next number.
+        for plain in queryset:
+            latest = ConsentPlainText.objects.filter(text=plain.text, audience=plain.audience).order_by("-version")
+            plain.pk = None
+            plain.version = latest.values_list("version", flat=True).first() + 1
+            plain.valid_from = timezone.now()
+            plain.save()
+            self.message_user(request, gettext("Created %(copy)s.") % {"copy": plain})
 
     @admin.display(description=_("Missing languages"))
     def missing(self, obj: ConsentPlainText) -> str:

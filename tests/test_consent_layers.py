@@ -287,3 +287,17 @@ def test_the_guardian_keeps_their_plain_answers_in_the_notice_e_mail(
         assert f"{question} {answer}" in message.body
     html = message.alternatives[0][0]
     assert answers[0][1] in html
+
+
+def test_the_admin_rewords_from_a_copy_that_asks_nobody_to_renew(
+    client: Client, admin_user: User, expert: ExpertProfile
+) -> None:
+    expert.give_consent("photo")
+    used = plain("photo")
+    client.force_login(admin_user)
+    changelist = reverse("admin:experts_consentplaintext_changelist")
+    response = client.post(changelist, {"action": "copy_as_new_version", "_selected_action": [used.pk]})
+    assert response.status_code == 302
+    copy = plain("photo")
+    assert copy.version == used.version + 1 and copy.what_fi == used.what_fi
+    assert expert.consent_states()["photo"].is_current
