@@ -29,6 +29,7 @@ No single sentence may be longer than 16 words in any language: averages can hid
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.template.loader import render_to_string
@@ -125,3 +126,13 @@ def test_the_short_privacy_notice_is_short_and_plain(language: str) -> None:
     assert len(answers) == 5
     text = "\n".join(strip_tags(answer) for answer in answers)
     assert_readable(text, language, f"privacy notice ({language})")
+
+
+def test_the_short_privacy_notice_says_the_periods_and_age_in_force(settings: Any) -> None:
+    settings.RETENTION_DAYS_AFTER_WITHDRAWAL = 77
+    settings.ERASURE_GRACE_DAYS = 11
+    settings.GUARDIAN_CONSENT_UNDER_AGE = 16
+    with translation.override("en"):
+        text = strip_tags(render_to_string("registry/_privacy_plain.html", privacy_notice_context()))
+    for claim in ("after 77 days", "after 11 days", "under 16"):
+        assert claim in " ".join(text.split()), claim
