@@ -29,7 +29,15 @@ from experts.forms import (
     RejectApplicationForm,
     TrainingsForm,
 )
-from experts.models import Application, ConsentPurpose, ConsentRecord, ExpertProfile, InvalidTransition
+from experts.models import (
+    Application,
+    ConsentPlainText,
+    ConsentPurpose,
+    ConsentRecord,
+    ExpertProfile,
+    InvalidTransition,
+    consent_layers,
+)
 from experts.notify import send_guardian_notice
 from registry.access import coordinator_regions, role_required
 from registry.http import AuthenticatedHttpRequest
@@ -153,12 +161,15 @@ def _expert_page(
 ) -> HttpResponse:
     states = expert.consent_states()
     guardian_purposes = expert.guardian_purposes()
+    guardian_layers = consent_layers(ConsentPlainText.Audience.GUARDIAN) if guardian_purposes else {}
     context = {
         "expert": expert,
         "consent_rows": [(ConsentPurpose(p).label, states[p]) for p in ConsentPurpose.values],
-        "history": expert.consent_records.select_related("text", "recorded_by").order_by("-at", "-pk"),
+        "history": expert.consent_records.select_related("text", "plain_text", "recorded_by").order_by("-at", "-pk"),
         "is_minor": expert.is_minor(),
         "guardian_rows": [(ConsentPurpose(p).label, expert.guardian_consent(purpose=p)) for p in guardian_purposes],
+        # The guardian's version of each text, for the coordinator to show them before recording.
+        "guardian_layers": [(ConsentPurpose(p).label, guardian_layers[p]) for p in guardian_purposes],
         "guardian_consent": expert.guardian_consent(),
         "consent_current": expert.is_consent_current(),
         "exceptions": expert.exceptions.all(),

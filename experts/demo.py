@@ -12,6 +12,7 @@ from django.utils import timezone
 from experts.models import (
     Application,
     AvailabilityException,
+    ConsentPlainText,
     ConsentPurpose,
     ConsentRecord,
     ConsentText,
@@ -126,6 +127,7 @@ def give_demo_consents(profile: ExpertProfile, which: str) -> None:
     """`all`, `required`, `expiring`, `expired`, `withdrawn`, `none`; minors also get a guardian's."""
     now = timezone.now()
     texts = {text.purpose: text for text in ConsentText.objects.filter(version=1)}
+    plains = _young_plain_texts()
     given_at = {
         "expiring": now - dt.timedelta(days=350),
         "expired": now - dt.timedelta(days=400),
@@ -138,6 +140,7 @@ def give_demo_consents(profile: ExpertProfile, which: str) -> None:
             expert=profile,
             purpose=purpose,
             text=texts[purpose],
+            plain_text=plains.get(texts[purpose].pk),
             action=ConsentRecord.Action.GIVEN,
             at=given_at,
             expires_at=given_at + dt.timedelta(days=365),
@@ -155,6 +158,12 @@ def give_demo_consents(profile: ExpertProfile, which: str) -> None:
             )
         )
     ConsentRecord.objects.bulk_create(records)
+
+
+def _young_plain_texts() -> dict[int, ConsentPlainText]:
+    """The young person's plain layer of each version-1 text, by text id: what the demo experts read."""
+    rows = ConsentPlainText.objects.filter(text__version=1, audience=ConsentPlainText.Audience.YOUNG, version=1)
+    return {plain.text_id: plain for plain in rows}
 
 
 # Weekly patterns (weekday, part of day): 0 morning, 1 afternoon, 2 evening.
@@ -267,6 +276,20 @@ def seed_demo_experts(regions: dict[str, Region], units: dict[str, Unit]) -> Non
             "roles": ["visitor", "panellist"],
             "slots": WEEKDAY_AFTERNOONS,
             "guardian": True,  # a minor who may take part: the guardian has consented
+        },
+        {
+            "email": "demo-nuori-9@demo.test",
+            "display_name": "Sointu",
+            "kind": "youth",
+            "birth_year": this_year - 15 - (1 if today.month == 1 else 0),
+            "birth_month": 1,
+            "region": "pohjois-savo",
+            "themes": ["school_support", "siblings"],
+            "roles": ["panellist", "material_reviewer"],
+            "slots": WEEKDAY_AFTERNOONS,
+            # 15 and new: reads the plain-language texts and gives her consents herself; the
+            # coordinator then shows her guardian the guardian's version and records their consent.
+            "consents": "none",
         },
         {
             "email": "demo-nuori-7@demo.test",
@@ -629,6 +652,7 @@ def generated_details(profile_ids: list[int], rng: random.Random) -> None:
     roles = list(EngagementRole.objects.values_list("pk", flat=True))
     finnish = Language.objects.get(code="fi").pk
     texts = {text.purpose: text.pk for text in ConsentText.objects.filter(version=1)}
+    plains = {text_id: plain.pk for text_id, plain in _young_plain_texts().items()}
     theme_rows, role_rows, language_rows, consent_rows = [], [], [], []
     for pk in profile_ids:
         theme_rows += [ExpertProfile.themes.through(expertprofile_id=pk, theme_id=t) for t in rng.sample(themes, 2)]
@@ -643,6 +667,7 @@ def generated_details(profile_ids: list[int], rng: random.Random) -> None:
                     expert_id=pk,
                     purpose=purpose,
                     text_id=texts[purpose],
+                    plain_text_id=plains.get(texts[purpose]),
                     action=ConsentRecord.Action.GIVEN,
                     at=given,
                     expires_at=given + dt.timedelta(days=365),

@@ -512,6 +512,16 @@ class MessageChannelsForm(forms.ModelForm):
         return cleaned
 
 
+class ConsentGiveForm(forms.Form):
+    """The versions of the texts on the page the expert read: the consent is to those (GDPR art. 7(1))."""
+
+    text_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    plain_version = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+
+    def shown(self) -> tuple[int | None, int | None]:
+        return (self.cleaned_data["text_version"], self.cleaned_data["plain_version"])
+
+
 class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("Yes, I understand"), error_messages={"required": _("Please tick the box to confirm.")}

@@ -413,14 +413,22 @@ class ExpertProfile(models.Model):
         return None
 
     @transaction.atomic
-    def give_consent(self, purpose: str, *, by_user: Any = None) -> ConsentRecord:
-        text = ConsentText.objects.current_for(purpose).first()
-        if text is None:
+    def give_consent(
+        self, purpose: str, *, by_user: Any = None, shown: tuple[int | None, int | None] | None = None
+    ) -> ConsentRecord:
+        """The expert's own consent to the text in force and its young person's plain layer in the
+        current language. `shown` is (legal version, plain version) of the page the expert read: if
+        either changed since, nothing is recorded (ConsentTextChanged) and they read the new one."""
+        layers = consent_layers(ConsentPlainText.Audience.YOUNG)[purpose]
+        if layers.text is None:
             raise InvalidTransition(f"No consent text for {purpose}")
+        if shown is not None and shown != layers.versions:
+            raise ConsentTextChanged(_("The consent text has changed. Please read the new text."))
         record = ConsentRecord.objects.create(
             expert=self,
             purpose=purpose,
-            text=text,
+            text=layers.text,
+            plain_text=layers.plain,
             action=ConsentRecord.Action.GIVEN,
             given_by=ConsentRecord.By.SELF,
             expires_at=timezone.now() + dt.timedelta(days=settings.CONSENT_VALID_DAYS),
@@ -470,6 +478,8 @@ class ExpertProfile(models.Model):
         purposes = purposes or self.guardian_purposes() or [ConsentPurpose.REGISTRY]
         # The day the guardian gave it; never later than now, so it counts at once.
         given_at = min(timezone.make_aware(dt.datetime.combine(given_on, dt.time(12))), timezone.now())
+        # The guardian's layers, as the coordinator's page showed them.
+        layers = consent_layers(ConsentPlainText.Audience.GUARDIAN)
         records = []
         for purpose in purposes:
             # A guardian's consent lasts until the expert no longer needs it, at most the normal period.
@@ -481,7 +491,8 @@ class ExpertProfile(models.Model):
                 ConsentRecord.objects.create(
                     expert=self,
                     purpose=purpose,
-                    text=ConsentText.objects.current_for(purpose).first(),
+                    text=layers[purpose].text,
+                    plain_text=layers[purpose].plain,
                     action=ConsentRecord.Action.GIVEN,
                     given_by=ConsentRecord.By.GUARDIAN,
                     guardian_name=guardian_name,
@@ -709,6 +720,129 @@ class ConsentText(models.Model):
         return {"sv": self.text_sv, "en": self.text_en}.get(language) or self.text_fi
 
 
+PLAIN_LANGUAGES = ("fi", "sv", "en")
+# The five questions every plain-language layer answers, in this order (GDPR art. 12: information
+# addressed to a child in clear and plain language). The field of each answer is `<key>_<language>`.
+PLAIN_QUESTIONS = (
+    ("what", _("What do you agree to?")),
+    ("why", _("Why?")),
+    ("who", _("Who sees it?")),
+    ("how_long", _("How long does it last?")),
+    ("withdraw", _("How do you take it back?")),
+)
+
+
+class ConsentPlainTextQuerySet(models.QuerySet["ConsentPlainText"]):
+    def in_force(self, on: dt.datetime | None = None) -> ConsentPlainTextQuerySet:
+        return self.filter(valid_from__lte=on or timezone.now())
+
+
+class ConsentPlainText(models.Model):
+    """The plain-language layer of one version of a consent text: five short answers (what, why, who
+    sees it, how long, how to take it back) in fi, sv and en, for the young person or for their
+    guardian. It explains the legal text it belongs to and must not change its meaning: a clearer
+    wording is a new plain version of the same legal version and asks nobody to renew; a change of
+    meaning is a new legal version (ConsentText), which does."""
+
+    class Audience(models.TextChoices):
+        # Plain language helps everyone: adults see the young person's layer too.
+        YOUNG = "young", _("The young person (every expert sees it)")
+        GUARDIAN = "guardian", _("The guardian")
+
+    text = models.ForeignKey(
+        ConsentText,
+        on_delete=models.PROTECT,
+        related_name="plain_texts",
+        verbose_name=_("legal text version"),
+        help_text=_(
+            "A clearer wording of the same meaning is a new plain-language version of the same legal text: nobody "
+            "is asked to renew. A change of meaning needs a new version of the legal text, which asks everyone to "
+            "renew."
+        ),
+    )
+    audience = models.CharField(_("written for"), max_length=10, choices=Audience.choices, default=Audience.YOUNG)
+    version = models.PositiveSmallIntegerField(_("plain-language version"))
+    valid_from = models.DateTimeField(_("valid from"), default=timezone.now)
+    # The answers, one field each so the admin sees which are missing (labels are the questions).
+    what_fi = models.TextField(PLAIN_QUESTIONS[0][1], blank=True)
+    why_fi = models.TextField(PLAIN_QUESTIONS[1][1], blank=True)
+    who_fi = models.TextField(PLAIN_QUESTIONS[2][1], blank=True)
+    how_long_fi = models.TextField(PLAIN_QUESTIONS[3][1], blank=True)
+    withdraw_fi = models.TextField(PLAIN_QUESTIONS[4][1], blank=True)
+    what_sv = models.TextField(PLAIN_QUESTIONS[0][1], blank=True)
+    why_sv = models.TextField(PLAIN_QUESTIONS[1][1], blank=True)
+    who_sv = models.TextField(PLAIN_QUESTIONS[2][1], blank=True)
+    how_long_sv = models.TextField(PLAIN_QUESTIONS[3][1], blank=True)
+    withdraw_sv = models.TextField(PLAIN_QUESTIONS[4][1], blank=True)
+    what_en = models.TextField(PLAIN_QUESTIONS[0][1], blank=True)
+    why_en = models.TextField(PLAIN_QUESTIONS[1][1], blank=True)
+    who_en = models.TextField(PLAIN_QUESTIONS[2][1], blank=True)
+    how_long_en = models.TextField(PLAIN_QUESTIONS[3][1], blank=True)
+    withdraw_en = models.TextField(PLAIN_QUESTIONS[4][1], blank=True)
+
+    objects = ConsentPlainTextQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["text", "audience", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["text", "audience", "version"], name="consentplaintext_unique_version")
+        ]
+        verbose_name = _("plain-language consent text")
+        verbose_name_plural = _("plain-language consent texts")
+
+    def __str__(self) -> str:
+        return f"{self.text} {self.get_audience_display()} p{self.version}"
+
+    def answers(self, language: str | None = None) -> list[tuple[str, str]] | None:
+        """The five questions and answers in the language; None while any answer is missing there,
+        so that nobody is shown half a layer (they see the full text instead)."""
+        language = language or (get_language() or "fi")[:2]
+        if language not in PLAIN_LANGUAGES:
+            language = "fi"
+        pairs = [(str(question), getattr(self, f"{key}_{language}").strip()) for key, question in PLAIN_QUESTIONS]
+        return pairs if all(answer for _question, answer in pairs) else None
+
+    def missing_languages(self) -> list[str]:
+        return [language for language in PLAIN_LANGUAGES if self.answers(language) is None]
+
+
+@dataclass(frozen=True)
+class ConsentLayers:
+    """What is shown for a purpose: the legal text in force and, on top of it, its plain-language
+    layer for the audience when one is complete in the reader's language."""
+
+    text: ConsentText | None
+    plain: ConsentPlainText | None
+
+    @property
+    def versions(self) -> tuple[int | None, int | None]:
+        return (self.text.version if self.text else None, self.plain.version if self.plain else None)
+
+
+def consent_layers(
+    audience: str, on: dt.datetime | None = None, language: str | None = None
+) -> dict[str, ConsentLayers]:
+    """The layers of every purpose for the audience, in two queries."""
+    on = on or timezone.now()
+    texts: dict[str, ConsentText] = {}
+    # Ascending versions: the newest text in force wins.
+    for text in ConsentText.objects.filter(valid_from__lte=on).order_by("purpose", "version"):
+        texts[text.purpose] = text
+    plains: dict[int, ConsentPlainText] = {}
+    rows = ConsentPlainText.objects.in_force(on).filter(text__in=list(texts.values()), audience=audience)
+    for plain in rows.order_by("version"):
+        if plain.answers(language) is not None:
+            plains[plain.text_id] = plain
+    return {
+        purpose: ConsentLayers(texts.get(purpose), plains.get(texts[purpose].pk) if purpose in texts else None)
+        for purpose in ConsentPurpose.values
+    }
+
+
+class ConsentTextChanged(InvalidTransition):
+    """The text the person read is no longer the one in force: they must read the new one first."""
+
+
 class ConsentRecord(models.Model):
     """Append-only: each row is one decision. The current state is derived from the latest."""
 
@@ -723,6 +857,16 @@ class ConsentRecord(models.Model):
     expert = models.ForeignKey(ExpertProfile, on_delete=models.CASCADE, related_name="consent_records")
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
     text = models.ForeignKey(ConsentText, on_delete=models.PROTECT, null=True, related_name="+")
+    # The plain-language layer shown with the legal text (the guardian's for a guardian's consent);
+    # empty when none was complete in the reader's language and only the legal text was shown.
+    plain_text = models.ForeignKey(
+        ConsentPlainText,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("plain-language version shown"),
+    )
     action = models.CharField(_("decision"), max_length=10, choices=Action.choices)
     given_by = models.CharField(_("given by"), max_length=10, choices=By.choices, default=By.SELF)
     guardian_name = models.CharField(_("guardian's name"), max_length=120, blank=True)

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 
+from experts.models import ConsentPurpose
 from registry.mail import send_templated_mail
 from registry.models import Region, StaffRole, User
 
@@ -38,7 +39,8 @@ def send_guardian_notice(expert: Any, email: str, records: list[Any]) -> None:
         [email],
         {
             "display_name": expert.display_name,
-            "purposes": [record.get_purpose_display() for record in records],
+            # The guardian's plain answers the record says were shown, for the guardian to keep.
+            "layers": [(ConsentPurpose(record.purpose).label, record.plain_text) for record in records],
             "until": max((record.expires_at for record in records if record.expires_at), default=None),
             "privacy_url": f"{settings.SITE_URL}/privacy/",
             "contact_email": settings.PRIVACY_CONTACT_EMAIL,

@@ -29,6 +29,13 @@ P, G, C, U, M, A = (
     Audience.ADMIN,
 )
 
+
+def _plain_answers(record: ConsentRecord) -> str:
+    # The short answers as they were shown, in the reader's language.
+    answers = record.plain_text.answers() if record.plain_text else None
+    return " ".join(f"{question} {answer}" for question, answer in answers or [])
+
+
 IN_THE_REGISTRY = Retention(
     _(
         "While the expert is in the registry. Erased %(ERASURE_GRACE_DAYS)s days after the expert asks for it, "
@@ -131,6 +138,7 @@ PERSONAL_DATA = [
             "expert": Field(Category.IDENTITY, (P, C, A)),
             "purpose": Field(Category.CONSENT, (P, G, C, A)),
             "text": Field(Category.CONSENT, (P, G, C, A), display=lambda r: r.text.text if r.text else ""),
+            "plain_text": Field(Category.CONSENT, (P, G, C, A), display=_plain_answers),
             "action": Field(Category.CONSENT, (P, G, C, A)),
             "given_by": Field(Category.CONSENT, (P, G, C, A)),
             "guardian_name": Field(Category.GUARDIAN, (P, G, C, A)),
@@ -144,7 +152,7 @@ PERSONAL_DATA = [
             "recorded_by": Field(Category.LOG, (P, C, A), label=_("recorded by")),
             "reminder_sent_at": Field(Category.LOG, (P, C, A)),
         },
-        rows_of=lambda user: ConsentRecord.objects.filter(expert__user=user),
+        rows_of=lambda user: ConsentRecord.objects.filter(expert__user=user).select_related("text", "plain_text"),
         erase=lambda user, rows: rows.update(
             guardian_name="",
             guardian_relation="",
@@ -218,4 +226,5 @@ NOT_PERSONAL_MODELS = (
     "experts.Language",
     "experts.Training",
     "experts.ConsentText",
+    "experts.ConsentPlainText",
 )

@@ -25,13 +25,22 @@ from experts.forms import (
     AvailabilityForm,
     AwayForm,
     ConfirmForm,
+    ConsentGiveForm,
     MessageChannelsForm,
     MobileNumberForm,
     PhotoForm,
     ProfileForm,
     VerificationCodeForm,
 )
-from experts.models import AvailabilityException, ConsentPurpose, ConsentText, ExpertProfile, InvalidTransition
+from experts.models import (
+    AvailabilityException,
+    ConsentPlainText,
+    ConsentPurpose,
+    ConsentTextChanged,
+    ExpertProfile,
+    InvalidTransition,
+    consent_layers,
+)
 from experts.notify import notify_coordinators
 from registry import textmessages
 from registry.access import role_required
@@ -134,12 +143,10 @@ def _purpose_or_404(purpose: str) -> str:
 def consents(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert = get_own_profile(request)
     states = expert.consent_states()
-    # Ascending versions: the newest valid text of each purpose wins.
-    texts = {}
-    for text in ConsentText.objects.filter(valid_from__lte=timezone.now()).order_by("purpose", "version"):
-        texts[text.purpose] = text
-    rows = [(ConsentPurpose(p), states[p], texts.get(p)) for p in ConsentPurpose.values]
-    history = expert.consent_records.select_related("text").order_by("-at", "-pk")
+    # Every expert reads the young person's layer: written for a 13-year-old, plain for everyone.
+    layers = consent_layers(ConsentPlainText.Audience.YOUNG)
+    rows = [(ConsentPurpose(p), states[p], layers[p]) for p in ConsentPurpose.values]
+    history = expert.consent_records.select_related("text", "plain_text").order_by("-at", "-pk")
     context = {
         "expert": expert,
         "rows": rows,
@@ -155,8 +162,17 @@ def consents(request: AuthenticatedHttpRequest) -> HttpResponse:
 def consent_give(request: AuthenticatedHttpRequest, purpose: str) -> HttpResponse:
     expert = get_own_profile(request)
     _purpose_or_404(purpose)
+    back_to_text = f"{reverse('experts:consents')}#consent-{purpose}"
+    form = ConsentGiveForm(request.POST)
+    if not form.is_valid():
+        # Not sent from the page that shows the texts: nothing was read, so nothing is agreed.
+        messages.error(request, _("Please read the consent text first."))
+        return redirect(back_to_text)
     try:
-        expert.give_consent(purpose, by_user=request.user)
+        expert.give_consent(purpose, by_user=request.user, shown=form.shown())
+    except ConsentTextChanged as exc:
+        messages.error(request, str(exc))
+        return redirect(back_to_text)
     except InvalidTransition as exc:  # no consent text published for the purpose yet
         raise Http404 from exc
     AuditEvent.record(request.user, AuditEvent.Action.CONSENT, expert, f"{purpose} given")

@@ -216,6 +216,20 @@ def make_request(unit: Unit, unit_member: User) -> Callable[..., Any]:
     return factory
 
 
+def shown(purpose: str, language: str = "fi") -> dict[str, int]:
+    """The versions the consents page shows for the purpose, as its give button posts them."""
+    from django.utils import translation
+
+    from experts.models import ConsentPlainText, consent_layers
+
+    with translation.override(language):
+        text_version, plain_version = consent_layers(ConsentPlainText.Audience.YOUNG)[purpose].versions
+    data = {"text_version": text_version}
+    if plain_version is not None:
+        data["plain_version"] = plain_version
+    return data
+
+
 def ready_expert(expert: ExpertProfile, *, weekly: int = (1 << 21) - 1, role: str = "panellist") -> ExpertProfile:
     """Consents given, available every day and time, takes the role, speaks Finnish."""
     from experts.models import EngagementRole, Language

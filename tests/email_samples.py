@@ -72,7 +72,8 @@ def sample_context(request: Any, assignment: Any, user: Any, kind: str = "offer_
         "item_id": 1,
         "due": timezone.localdate() + dt.timedelta(days=14),
         # the guardian's notice
-        "purposes": ["Rekisteri", "Yhteydenotot tarjouksista"],
+        # (purpose, its plain layer shown to the guardian; None: only the full text was shown)
+        "layers": [("Rekisteri", None), ("Yhteydenotot tarjouksista", None)],
         "until": timezone.localdate() + dt.timedelta(days=365),
         "privacy_url": f"{site}/privacy/",
         "contact_email": settings.PRIVACY_CONTACT_EMAIL,

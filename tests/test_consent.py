@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from experts.models import ConsentPurpose, ConsentRecord, ConsentText, ExpertProfile
 from registry.models import AuditEvent, User
+from tests.conftest import shown
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def test_consent_texts_exist_in_three_languages() -> None:
 
 def test_expert_gives_and_withdraws_with_one_click_each(client: Client, expert: ExpertProfile) -> None:
     client.force_login(expert.user)
-    response = client.post(reverse("experts:consent-give", args=["photo"]))
+    response = client.post(reverse("experts:consent-give", args=["photo"]), shown("photo"))
     assert response.status_code == 302
     assert expert.consent_states()["photo"].is_current
     response = client.post(reverse("experts:consent-withdraw", args=["photo"]))

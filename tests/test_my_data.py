@@ -41,7 +41,7 @@ from experts.models import (
     Training,
 )
 from registry.models import AuditEvent, Municipality, Region, Unit, User
-from tests.conftest import PASSWORD, with_totp
+from tests.conftest import PASSWORD, shown, with_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -578,7 +578,10 @@ def test_expert_who_came_back_is_not_erased(client: Client, expert: ExpertProfil
     assert expert.erase_after is not None
     assert expert.erasure_requested_at is None
 
-    assert client.post(reverse("experts:consent-give", args=[ConsentPurpose.REGISTRY])).status_code == 302
+    assert (
+        client.post(reverse("experts:consent-give", args=[ConsentPurpose.REGISTRY]), shown("registry")).status_code
+        == 302
+    )
 
     expert.refresh_from_db()
     assert expert.erase_after is None
