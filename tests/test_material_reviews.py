@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -424,15 +426,20 @@ def test_other_reviewers_posts_reach_nothing(reviewer: Assignment, second_review
 
 
 def test_the_unit_page_needs_the_same_queries_however_many_reviewers(
-    review_request: Request, make_expert: Any, unit_member: User, django_assert_max_num_queries: Any
+    review_request: Request, make_expert: Any, unit_member: User
 ) -> None:
     Request.objects.filter(pk=review_request.pk).update(experts_needed=5)
-    for _ in range(4):
-        submitted(confirm(review_request, make_expert()), *[f"huomio {n}" for n in range(6)])
     client = signed_in(unit_member)
     url = reverse("engagements:unit-review", args=[review_request.pk])
-    with django_assert_max_num_queries(14):
-        assert client.get(url).status_code == 200
+    client.get(url)  # the first request of a session fills caches
+    counts = []
+    for reviewers in (1, 4):
+        while review_request.assignments.count() < reviewers:
+            submitted(confirm(review_request, make_expert()), *[f"huomio {n}" for n in range(6)])
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 14
 
 
 def test_the_work_space_needs_a_bounded_number_of_queries(
