@@ -312,7 +312,7 @@ def test_unmarked_comments_keep_the_request_open_and_are_reminded_with_the_impac
 def test_downloads_open_with_real_parsers_and_hold_no_contact_details(
     reviewer: Assignment, second_reviewer: Assignment, unit_member: User
 ) -> None:
-    submitted(reviewer, COMMENT, "=HYPERLINK(\"http://x\")")
+    submitted(reviewer, COMMENT, '=HYPERLINK("http://x")')
     submitted(second_reviewer, "Hyvä kokonaisuus.")
     unit = signed_in(unit_member)
     docx = unit.get(reverse("engagements:unit-review-docx", args=[reviewer.request_id]))
@@ -409,7 +409,9 @@ def test_only_the_units_members_ask_and_mark(
     if personas[persona] is not None:
         client.force_login(personas[persona])
     ask = client.post(reverse("engagements:review-question", args=[comment.pk]), {f"q{comment.pk}-question": "?"})
-    mark = client.post(reverse("engagements:review-adoption", args=[comment.pk]), {f"d{comment.pk}-adoption": "adopted"})
+    mark = client.post(
+        reverse("engagements:review-adoption", args=[comment.pk]), {f"d{comment.pk}-adoption": "adopted"}
+    )
     assert (ask.status_code, mark.status_code) == (expected, expected)
     comment.refresh_from_db()
     assert (comment.question, comment.adoption) == ("", "")
