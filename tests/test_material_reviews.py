@@ -512,3 +512,51 @@ def test_retention_erases_the_comments_and_the_document(reviewer: Assignment) ->
     reviewer.request.erase_texts()
     assert list(ReviewComment.objects.filter(assignment=reviewer).values_list("text", flat=True)) == [""]
     assert not Review.objects.get(assignment=reviewer).document
+
+
+# Statistics ------------------------------------------------------------------------------------------
+
+
+def test_statistics_count_reviews_comments_and_adoption_per_period_region_and_theme(
+    reviewer: Assignment, second_reviewer: Assignment, make_expert: Any, unit_member: User, other_region: Any
+) -> None:
+    from engagements.statistics import Scope, dashboard, year_period
+    from experts.models import Theme
+
+    review_request = reviewer.request
+    review_request.themes.set(Theme.objects.filter(code="foster_care"))
+    Request.objects.filter(pk=review_request.pk).update(experts_needed=3)
+    third = confirm(review_request, make_expert())
+    for assignment, texts in ((reviewer, ("a", "b")), (second_reviewer, ("c",)), (third, ("d",))):
+        submitted(assignment, *texts)
+    for comment, outcome in zip(
+        ReviewComment.objects.order_by("pk"), ["adopted", "partly", "not_adopted", ""], strict=True
+    ):
+        if outcome:
+            comment.mark_adoption(outcome, "", by=unit_member, language="fi")
+    this_year = year_period(timezone.localdate().year)
+    data = dashboard(this_year, Scope())
+    figures = {f.key: f for f in data.figures}
+    assert figures["reviews_done"].value == 3
+    assert figures["review_comments"].value == 4
+    assert figures["adoption_rate"].value == pytest.approx(66.7)  # 2 of the 3 marked
+    (row,) = {t.key: t for t in data.tables}["reviews_by_theme"].display_rows()
+    assert row[1:3] == ["3", "4"]
+    # Another region, and last year, have none.
+    elsewhere = {
+        f.key: f
+        for f in dashboard(this_year, Scope(regions=type(other_region).objects.filter(pk=other_region.pk))).figures
+    }
+    assert elsewhere["reviews_done"].value == 0
+    last_year = {f.key: f for f in dashboard(year_period(this_year.start.year - 1), Scope()).figures}
+    assert last_year["reviews_done"].value == 0
+
+
+def test_few_reviews_are_a_small_cell(reviewer: Assignment) -> None:
+    from engagements.statistics import Scope, dashboard, year_period
+
+    submitted(reviewer)
+    data = dashboard(year_period(timezone.localdate().year), Scope())
+    assert {f.key: f for f in data.figures}["reviews_done"].display == "<3"
+    (row,) = {t.key: t for t in data.tables}["reviews_by_theme"].display_rows()
+    assert row[1] == "<3"
