@@ -673,7 +673,7 @@ def seed_review() -> None:
     if Request.objects.filter(title=title).exists():
         return
     member = User.objects.get(email="unit@demo.test")
-    marja = ExpertProfile.objects.get(user__email="expert2@demo.test")
+    reviewer = ExpertProfile.objects.get(user__email="expert@demo.test")
     unit = member.unit_memberships.select_related("unit").first().unit
     request = Request.objects.create(
         unit=unit,
@@ -696,7 +696,7 @@ def seed_review() -> None:
     request.languages.set([Language.objects.get(code="fi")])
     assignment = Assignment.objects.create(
         request=request,
-        expert=marja,
+        expert=reviewer,
         role=EngagementRole.objects.get(code="material_reviewer"),
         status="confirmed",
         offer_expires_at=timezone.now() - dt.timedelta(days=9),
@@ -708,8 +708,8 @@ def seed_review() -> None:
         ("Kortti 5, kuva", "Kuvassa on vain aikuisia; lisäisin nuoren."),
     ]
     for anchor, text in comments:
-        assignment.add_review_comment(ReviewComment(anchor=anchor, text=text, language="fi"), by=marja.user)
-    assignment.submit_review(marja.user)
+        assignment.add_review_comment(ReviewComment(anchor=anchor, text=text, language="fi"), by=reviewer.user)
+    assignment.submit_review(reviewer.user)
     first, second, _third = ReviewComment.objects.filter(assignment=assignment).order_by("number")
     first.ask("Mitä muita sanoja ehdottaisit?", by=member, language="fi")
     first.mark_adoption("adopted", "Uudet kortit käyttöön maaliskuusta.", by=member, language="fi")
