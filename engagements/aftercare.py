@@ -154,7 +154,7 @@ def history(request: AuthenticatedHttpRequest) -> HttpResponse:
     years: dict[int, dict[str, Any]] = defaultdict(lambda: {"count": 0, "fees": Decimal("0"), "expenses": Decimal("0")})
     for assignment in assignments:
         # A review's impact note includes what came of the comments ("4 of your 6 were adopted").
-        assignment.review_summary = adoption_summary(list(assignment.review_comments.all()))
+        assignment.review_summary = adoption_summary(list(assignment.review_comments.all()))  # type: ignore[attr-defined]  # for the template only, not a field
         end = assignment.request.end_time()
         year = timezone.localtime(end).year if end else timezone.localdate().year
         if assignment.status == Assignment.Status.ATTENDED:

@@ -679,7 +679,9 @@ def seed_review() -> None:
         return
     member = User.objects.get(email="unit@demo.test")
     reviewer = ExpertProfile.objects.get(user__email="expert@demo.test")
-    unit = member.unit_memberships.select_related("unit").first().unit
+    membership = member.unit_memberships.select_related("unit").first()
+    assert membership is not None  # the demo unit member is seeded with a unit
+    unit = membership.unit
     request = Request.objects.create(
         unit=unit,
         created_by=member,

@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -199,7 +199,7 @@ def review_answer(request: AuthenticatedHttpRequest, pk: int, comment_pk: int) -
 @login_required
 @require_GET
 @never_cache
-def review_document_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def review_document_download(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """The commented document: to its reviewer, and once submitted to the unit and coordinators."""
     assignment = get_review_document_for_reader(request, pk)
     document = assignment.review
@@ -267,7 +267,7 @@ def _unit_review_page(
     request: AuthenticatedHttpRequest,
     obj: Request,
     *,
-    bound: dict[int, Any] | None = None,
+    bound: dict[tuple[str, int], Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     bound = bound or {}
