@@ -60,6 +60,10 @@ class Command(BaseCommand):
             self.stdout.write(f"… seeded in {time.perf_counter() - started:.0f} s")
             write_marker({**wanted, "seeded_at": timezone.now().strftime("%Y-%m-%d %H:%M UTC")})
             marker = wanted
+        # Fresh planner statistics on both sizes, also when a reused data set was just migrated (a
+        # migration may have added an index or backfilled a column since the last ANALYZE).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         # Rate-limit counters and used TOTP codes of earlier runs would turn sign-ins away.
         cache.clear()
         plan: dict[str, Any] = {
