@@ -101,3 +101,17 @@ def test_unit_list_is_read_from_the_unit_index(unit: Unit, unit_member: User) ->
     with connection.cursor() as cursor:
         plan = " ".join(str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall())
     assert "request_unit_newest" in plan
+
+
+def test_registry_list_is_read_in_name_order_from_its_index(coordinator: User) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("reads SQLite's plan")
+    from experts.coordination import ExpertListView
+
+    view = ExpertListView()
+    view.request = type("R", (), {"GET": {}, "user": coordinator})()
+    sql, params = view.get_queryset()[:25].query.sql_with_params()
+    with connection.cursor() as cursor:
+        plan = " ".join(str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall())
+    assert "expert_name_order" in plan
+    assert "TEMP B-TREE" not in plan  # no sort of the whole registry
