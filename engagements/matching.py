@@ -238,7 +238,7 @@ def expert_facts(f: RequestFacts, profiles: Iterable[ExpertProfile]) -> list[Exp
     if f.day:
         for pk in expert_ids(_away(f)):
             out[pk].away = True
-    for pk in ExpertProfile.objects.filter(pk__in=ids).consent_current(f.now).values_list("pk", flat=True):
+    for pk in ExpertProfile.objects.filter(pk__in=ids).consent_current().values_list("pk", flat=True):
         out[pk].consent_ok = True
     if f.window:
         for pk, n in counts(_in_month(f)).items():
@@ -316,8 +316,8 @@ def eligible(f: RequestFacts) -> QuerySet[ExpertProfile]:
     qs = qs.exclude(Exists(_avoids_municipality(f).filter(expertprofile=mine)))
     if f.themes:
         qs = qs.exclude(Exists(_avoided(f).filter(expertprofile=mine)))
-    # Consent last: the costliest condition, asked of the fewest rows.
-    return qs.consent_current(f.now)
+    # The consent state kept on the expert (a column, not the records' latest decisions).
+    return qs.consent_current()
 
 
 def hard_rules(f: RequestFacts, e: ExpertFacts) -> Iterator[Any]:

@@ -115,3 +115,14 @@ def test_registry_list_is_read_in_name_order_from_its_index(coordinator: User) -
         plan = " ".join(str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall())
     assert "expert_name_order" in plan
     assert "TEMP B-TREE" not in plan  # no sort of the whole registry
+
+
+def test_overview_counts_stop_at_a_cap_and_say_so(make_request: Any, monkeypatch: Any) -> None:
+    from engagements import overview
+
+    monkeypatch.setattr(overview, "COUNT_CAP", 2)
+    for _ in range(3):
+        make_request(status="submitted")
+    section = overview.coordinator_overview(None)["unmatched"]
+    assert (section.count, section.capped, section.display) == (2, True, "2+")
+    assert len(section.items) == 3
