@@ -304,6 +304,8 @@ class Request(models.Model):
             models.Index(fields=["submitted_at", "status", "confirmed_at"]),
             # The coordinator's inbox: most urgent first, then by date, 25 rows read.
             models.Index(fields=["urgency", "due_at", "id"], name="request_inbox_order"),
+            # "Unit feedback overdue": completed requests by completion time.
+            models.Index(fields=["status", "completed_at"], name="request_completed"),
             # A unit's own list, newest first.
             models.Index(fields=["unit", "created_at"], name="request_unit_newest"),
         ]
@@ -714,6 +716,10 @@ class Assignment(models.Model):
                 condition=Q(status__in=["offered", "accepted", "confirmed"]),
                 name="assignment_one_live_per_expert",
             )
+        ]
+        indexes = [
+            # The coordinator's "offers expiring within 24 hours": a range of open offers only.
+            models.Index(fields=["status", "offer_expires_at"], name="assignment_open_offers"),
         ]
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")

@@ -126,3 +126,20 @@ def test_overview_counts_stop_at_a_cap_and_say_so(make_request: Any, monkeypatch
     section = overview.coordinator_overview(None)["unmatched"]
     assert (section.count, section.capped, section.display) == (2, True, "2+")
     assert len(section.items) == 3
+
+
+def test_overview_counts_read_their_indexes() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("reads SQLite's plan")
+    from django.utils import timezone
+
+    from engagements.models import Assignment
+
+    now = timezone.now()
+    offers = Assignment.objects.open_offers(now).filter(offer_expires_at__lte=now + dt.timedelta(hours=24))
+    overdue = Request.objects.feedback_overdue(now)
+    for queryset, index in ((offers, "assignment_open_offers"), (overdue, "request_completed")):
+        sql, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            plan = " ".join(str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall())
+        assert index in plan
