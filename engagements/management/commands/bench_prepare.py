@@ -27,6 +27,9 @@ from django.utils import timezone
 from engagements.bench import harness
 from engagements.models import Request
 from experts.models import ExpertProfile
+
+# The demo accounts' password and TOTP secret live with the demo data (the seed command composes it).
+from registry.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from registry.models import StaffRole, UnitMembership, User
 
 
@@ -93,15 +96,14 @@ class Command(BaseCommand):
     def load_plan(self, users: int) -> dict[str, Any]:
         """Accounts that sign in with a password (and a TOTP code for staff), one per simulated user,
         since a TOTP code is accepted only once per account; and what their journeys open."""
-        seed = harness.seed_module()
         accounts: dict[str, list[str]] = {}
         for role, kind in (("coordinator", StaffRole.Kind.COORDINATOR), ("manager", StaffRole.Kind.MANAGER)):
             accounts[role] = []
             for number in range(1, users + 1):
-                user = self.account(f"load-{role}-{number:02d}@bench.test", seed.DEMO_PASSWORD)
+                user = self.account(f"load-{role}-{number:02d}@bench.test", DEMO_PASSWORD)
                 StaffRole.objects.get_or_create(user=user, role=kind, region=None)
                 if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-                    TOTP.activate(user, seed.DEMO_TOTP_SECRET)
+                    TOTP.activate(user, DEMO_TOTP_SECRET)
                 accounts[role].append(user.email)
         # Experts and unit members of the data set itself, so their pages show what a real one sees.
         experts = list(
@@ -110,7 +112,7 @@ class Command(BaseCommand):
             .values_list("email", flat=True)[:users]
         ) or [harness.USERS["expert"]]
         for email in experts:
-            self.account(email, seed.DEMO_PASSWORD)
+            self.account(email, DEMO_PASSWORD)
         accounts["expert"] = experts
         members = UnitMembership.objects.approved().select_related("user").order_by("unit_id", "user_id")
         unit_requests: dict[str, list[int]] = {}
@@ -122,8 +124,8 @@ class Command(BaseCommand):
             )
         accounts["unit"] = list(unit_requests)[:users]
         return {
-            "password": seed.DEMO_PASSWORD,
-            "totp_secret": seed.DEMO_TOTP_SECRET,
+            "password": DEMO_PASSWORD,
+            "totp_secret": DEMO_TOTP_SECRET,
             "urls": harness.url_templates(harness.LOAD_URL_NAMES),
             "accounts": accounts,
             "unit_requests": unit_requests,
