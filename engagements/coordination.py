@@ -9,8 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.db.models import Case, DateTimeField, IntegerField, QuerySet, Value, When
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,10 +21,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_filters.views import FilterView
 
+from engagements import matching
 from engagements.access import claims_for_coordinator, get_assignment_for_coordinator, get_request_for_coordinator
 from engagements.forms import AttendanceForm, DebriefForm, InviteForm, OfferForm, ProgrammeThemeForm, ReasonForm
 from engagements.invitations import invite_unit_member
-from engagements.matching import evaluate, load_experts
 from engagements.models import (
     Debrief,
     ExpenseClaim,
@@ -45,6 +44,7 @@ from registry.files import private_file_response
 from registry.http import AuthenticatedHttpRequest
 from registry.mail import resend
 from registry.models import AuditEvent, Region, Role, Unit
+from registry.pagination import CappedPaginator
 
 
 class RequestFilter(django_filters.FilterSet):
@@ -98,34 +98,32 @@ class InboxView(FilterView):
     template_name = "engagements/coordinator/inbox.html"
     paginate_by = 25
 
-    FINISHED = (Request.Status.CLOSED, Request.Status.CANCELLED, Request.Status.DECLINED)
+    paginator_class = CappedPaginator
 
     def get_queryset(self) -> QuerySet[Request]:
-        requests = Request.objects.in_regions(coordinator_regions(self.request)).exclude(status=Request.Status.DRAFT)
-        if not self.request.GET.get("status"):
-            # The inbox is for work in progress; finished requests are a status filter away.
-            requests = requests.exclude(status__in=self.FINISHED)
-        # Most urgent first: what needs action, then by date.
-        return (
-            requests.select_related("unit__organisation", "unit__region")
-            .annotate(
-                urgency=Case(
-                    When(status__in=[Request.Status.SUBMITTED, Request.Status.MATCHING], then=Value(0)),
-                    When(status=Request.Status.OFFERED, then=Value(1)),
-                    When(status=Request.Status.CONFIRMED, then=Value(2)),
-                    default=Value(3),
-                    output_field=IntegerField(),
-                ),
-                when=Coalesce("starts_at", Cast("deadline", DateTimeField())),
-            )
-            .order_by("urgency", "when", "pk")
+        requests = Request.objects.in_regions(coordinator_regions(self.request)).exclude(  # type: ignore[arg-type]
+            status=Request.Status.DRAFT
         )
+        requests = requests.select_related("unit__organisation", "unit__region")
+        if self.request.GET.get("status"):
+            return requests.order_by("urgency", "due_at", "pk")
+        if self.finished_tab:
+            # Finished work has its own tab, latest first.
+            return requests.filter(urgency=Request.FINISHED_URGENCY).order_by("-due_at", "-pk")
+        # Work in progress, most urgent first: what needs action, then by date. The order is kept
+        # in stored columns with an index, so the first page reads 25 rows, not every open request.
+        return requests.filter(urgency__lte=Request.IN_PROGRESS_URGENCY).order_by("urgency", "due_at", "pk")
+
+    @property
+    def finished_tab(self) -> bool:
+        return self.request.GET.get("tab") == "finished"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query"] = query.urlencode()
+        context["finished_tab"] = self.finished_tab
         return context
 
 
@@ -233,10 +231,22 @@ def programme_theme(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("engagements:coordinator-request", pk=obj.pk)
 
 
+def _shown(request: AuthenticatedHttpRequest) -> int:
+    """How many candidates to show: the best 25, and 25 more per "show more" (a plain link)."""
+    try:
+        wanted = int(request.GET.get("show", matching.PAGE_SIZE))
+    except ValueError:
+        wanted = matching.PAGE_SIZE
+    return max(matching.PAGE_SIZE, min(wanted, matching.MAX_SHOWN))
+
+
 def _matching_page(
     request: AuthenticatedHttpRequest, obj: Request, form: OfferForm | None = None, status: int = 200
 ) -> HttpResponse:
-    candidates, exclusions = evaluate(obj, explain=False)
+    facts = matching.RequestFacts.of(obj)
+    shown = _shown(request)
+    candidates = matching.ranked(facts, limit=shown)
+    suitable, excluded = matching.counts(facts)
     form = form or OfferForm(candidates=candidates, request_obj=obj)
     AuditEvent.record_many(
         request.user,
@@ -248,7 +258,10 @@ def _matching_page(
     context = {
         "obj": obj,
         "candidates": candidates,
-        "excluded_count": len(exclusions),
+        "suitable_count": suitable,
+        "more": min(suitable, matching.MAX_SHOWN) - len(candidates),
+        "show_more": shown + matching.PAGE_SIZE,
+        "excluded_count": excluded,
         "form": form,
         "can_offer": obj.status in (Request.Status.MATCHING, Request.Status.OFFERED, Request.Status.CONFIRMED),
     }
@@ -257,7 +270,7 @@ def _matching_page(
 
 @role_required(Role.COORDINATOR)
 @require_GET
-def matching(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def matching_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _matching_page(request, get_request_for_coordinator(request, pk))
 
 
@@ -265,13 +278,11 @@ def matching(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def matching_excluded(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     obj = get_request_for_coordinator(request, pk)
-    _candidates, exclusions = evaluate(obj)
-    regions = coordinator_regions(request)
-    if regions is not None:
-        in_scope = set(ExpertProfile.objects.in_regions(regions).values_list("pk", flat=True))
-        exclusions = [e for e in exclusions if e.expert_id in in_scope]
-    page = Paginator(exclusions, 50).get_page(request.GET.get("page"))
-    load_experts(list(page.object_list))
+    facts = matching.RequestFacts.of(obj)
+    # Only the page shown is explained: the reasons need facts that cost per expert.
+    excluded = matching.excluded(facts).in_regions(coordinator_regions(request))
+    page = Paginator(excluded, 50).get_page(request.GET.get("page"))
+    page.object_list = matching.explain(facts, page.object_list)
     AuditEvent.record_many(
         request.user,
         AuditEvent.Action.VIEW,
@@ -286,17 +297,16 @@ def matching_excluded(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @require_POST
 def make_offers(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     obj = get_request_for_coordinator(request, pk)
-    candidates, _exclusions = evaluate(obj, explain=False)
+    # Only the experts picked are checked again: each must still pass every hard rule.
+    picked = [int(value) for value in request.POST.getlist("experts") if value.isdigit()]
+    candidates = matching.ranked(matching.RequestFacts.of(obj), limit=None, only=picked)
     form = OfferForm(request.POST, candidates=candidates, request_obj=obj)
     if obj.status not in (Request.Status.MATCHING, Request.Status.OFFERED, Request.Status.CONFIRMED):
         messages.error(request, _("Offers can be made only for a request in matching."))
         return redirect("engagements:coordinator-request", pk=obj.pk)
     if not form.is_valid():
         return _matching_page(request, obj, form, status=400)
-    by_pk: dict[str, ExpertProfile] = {}
-    for c in candidates:
-        assert c.expert is not None  # evaluate() attaches the profile to every candidate
-        by_pk[str(c.expert.pk)] = c.expert
+    by_pk = {str(c.expert.pk): c.expert for c in candidates if c.expert}
     try:
         obj.make_offers(
             [by_pk[pk] for pk in form.cleaned_data["experts"]],

@@ -1,22 +1,32 @@
 """Matching (docs/design.md, "Matching"): who may be offered a request, who fits best, and why.
 
-`rank_experts(request)` returns the candidates best first, each with the reasons for its score;
-`evaluate(request)` also returns the excluded experts with the reason for each exclusion. The
-work is a fixed number of queries whatever the size of the registry: every per-expert fact is
-fetched for all experts at once and joined in Python.
+Three parts, each readable and testable alone:
+
+- **Facts.** `RequestFacts` is what the rules need to know about the request (computed once);
+  `expert_facts(facts, ids)` loads what they need to know about given experts, a fixed number
+  of queries whatever their number.
+- **Hard rules.** `eligible(facts)` applies every rule in SQL, so only the experts who pass reach
+  Python; `hard_rules(facts, expert)` is the same rules in Python, used only to explain an
+  exclusion when a coordinator asks to see it.
+- **Score.** `score_expression(facts)` orders the experts who pass in SQL (so showing the best 25
+  never loads the rest); `score(facts, expert)` gives the same points with their reasons for the
+  experts shown.
+
+The cost of the matching page is then the registry's SQL filtering, not Python over every expert
+(issue 10). `evaluate(request)` keeps the old shape (every candidate and every exclusion with its
+reasons) for tests and small registries.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
@@ -34,43 +44,9 @@ FAIRNESS_POINTS = 5  # per engagement in the fairness window, subtracted
 DECLINE_POINTS = 2  # per recent declined offer, subtracted
 DECLINE_WINDOW_DAYS = 180
 
-
-class Row(NamedTuple):
-    pk: int
-    kind: str
-    status: str
-    pause_until: dt.date | None
-    weekly_availability: int
-    monthly_cap: int | None
-    remote_ok: bool
-    home_region_id: int | None
-
-
-@dataclass
-class Candidate:
-    expert_id: int
-    score: int = 0
-    reasons: list[str] = field(default_factory=list)
-    expert: ExpertProfile | None = None
-
-
-@dataclass
-class Exclusion:
-    expert_id: int
-    reasons: list[Any] = field(default_factory=list)
-    expert: ExpertProfile | None = None
-
-
-def _ids(pairs: QuerySet[Any]) -> set[int]:
-    return set(pairs.values_list("expertprofile_id", flat=True))
-
-
-def _pairs(pairs: QuerySet[Any], column: str) -> dict[int, set[int]]:
-    out: dict[int, set[int]] = defaultdict(set)
-    for expert_id, item in pairs.values_list("expertprofile_id", column):
-        out[expert_id].add(item)
-    return out
-
+# The matching page shows this many candidates, and this many more per "show more".
+PAGE_SIZE = 25
+MAX_SHOWN = 500
 
 # Exclusion reasons, translated only when shown.
 NO_CONSENT = gettext_lazy("Consents are not current")
@@ -89,201 +65,411 @@ TOO_FAR = gettext_lazy("Does not travel to the area")
 CONFLICT = gettext_lazy("Conflict of interest with this unit")
 
 
-def evaluate(request: Request, *, explain: bool = True) -> tuple[list[Candidate], list[Exclusion]]:
-    """Candidates best first, and exclusions. With `explain=False` an exclusion stops at its first
-    reason (enough to count them, much cheaper over a large registry)."""
-    now = timezone.now()
-    window = request.busy_window()
-    day = timezone.localdate(window[0]) if window else request.deadline
-    parts = request.parts_of_day()
-    unit = request.unit
-    request_themes = {t.pk: str(t) for t in request.themes.all()}
-    request_languages = set(request.languages.values_list("pk", flat=True))
+@dataclass
+class Candidate:
+    expert_id: int
+    score: int = 0
+    reasons: list[str] = field(default_factory=list)
+    expert: ExpertProfile | None = None
 
-    # Plain rows, not model objects: the registry may hold tens of thousands of experts.
-    experts = [
-        Row(*values)
-        for values in ExpertProfile.objects.not_erased()
-        .exclude(status=ExpertProfile.Status.LEAVING)
-        .exclude(pk__in=ExpertProfile.objects.erasure_pending().values("pk"))
-        .order_by("display_name", "pk")
-        .values_list(
-            "pk", "kind", "status", "pause_until", "weekly_availability", "monthly_cap", "remote_ok", "home_region_id"
+
+@dataclass
+class Exclusion:
+    expert_id: int
+    reasons: list[Any] = field(default_factory=list)
+    expert: ExpertProfile | None = None
+
+
+# --- Facts -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """What every rule needs to know about the request, computed once."""
+
+    request: Request
+    now: dt.datetime
+    window: tuple[dt.datetime, dt.datetime] | None
+    day: dt.date | None
+    slots: int  # the weekly-availability bits the expert must all have (0: no condition)
+    themes: dict[int, str]
+    languages: frozenset[int]
+    month: tuple[dt.datetime, dt.datetime] | None
+    rest: dt.timedelta
+    fairness_since: dt.datetime
+    declines_since: dt.datetime
+
+    @classmethod
+    def of(cls, request: Request, now: dt.datetime | None = None) -> RequestFacts:
+        now = now or timezone.now()
+        window = request.busy_window()
+        day = timezone.localdate(window[0]) if window else request.deadline
+        slots = 0
+        if window and day:
+            for part in request.parts_of_day():
+                slots |= availability_bit(day.weekday(), part)
+        month = None
+        if window:
+            start = timezone.localtime(window[0]).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+            month = (start, (start + dt.timedelta(days=32)).replace(day=1))
+        return cls(
+            request=request,
+            now=now,
+            window=window,
+            day=day,
+            slots=slots,
+            themes={t.pk: str(t) for t in request.themes.all()},
+            languages=frozenset(request.languages.values_list("pk", flat=True)),
+            month=month,
+            rest=dt.timedelta(days=settings.MATCHING_REST_DAYS),
+            fairness_since=now - dt.timedelta(days=settings.MATCHING_FAIRNESS_DAYS),
+            declines_since=now - dt.timedelta(days=DECLINE_WINDOW_DAYS),
         )
-    ]
-    through = ExpertProfile
-    # Only the pairs that matter for this request, not whole tables.
-    themes = _pairs(through.themes.through.objects.filter(theme_id__in=request_themes), "theme_id")
-    avoid_topics = _pairs(through.avoid_topics.through.objects.filter(theme_id__in=request_themes), "theme_id")
-    takes_role = _ids(through.roles.through.objects.filter(engagementrole__code=request.role_code))
-    speaks = _ids(through.languages.through.objects.filter(language_id__in=request_languages))
-    travels = _ids(through.travel_regions.through.objects.filter(region_id=unit.region_id))
-    conflicted = _ids(through.avoid_units.through.objects.filter(unit_id=unit.pk))
-    if unit.municipality_id is not None:  # a unit without a municipality conflicts with none
-        conflicted |= _ids(through.avoid_municipalities.through.objects.filter(municipality_id=unit.municipality_id))
-    trained = _ids(through.trainings.through.objects.filter(training__code=Training.Code.BASIC))
-    away = (
-        set(
-            AvailabilityException.objects.filter(start_date__lte=day, end_date__gte=day).values_list(
-                "expert_id", flat=True
-            )
-        )
-        if day
-        else set()
+
+
+ENGAGED = (Assignment.Status.CONFIRMED, Assignment.Status.ATTENDED)
+
+
+def _recent(f: RequestFacts) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(status__in=ENGAGED, confirmed_at__gte=f.fairness_since)
+
+
+def _declines(f: RequestFacts) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(status=Assignment.Status.DECLINED, answered_at__gte=f.declines_since)
+
+
+def _in_month(f: RequestFacts) -> QuerySet[Assignment]:
+    assert f.month is not None
+    return Assignment.objects.filter(
+        status__in=ENGAGED, request__starts_at__gte=f.month[0], request__starts_at__lt=f.month[1]
     )
-    engaged = Q(status__in=[Assignment.Status.CONFIRMED, Assignment.Status.ATTENDED])
-    fairness_since = now - dt.timedelta(days=settings.MATCHING_FAIRNESS_DAYS)
-    recent = dict(
-        Assignment.objects.filter(engaged, confirmed_at__gte=fairness_since)
-        .values_list("expert_id")
-        .annotate(n=Count("pk"))
+
+
+def _near(f: RequestFacts) -> QuerySet[Assignment]:
+    """Confirmed to another engagement within the rest period of this one (overlapping or not)."""
+    assert f.window is not None
+    return (
+        Assignment.objects.confirmed()
+        .exclude(request=f.request)
+        .filter(request__starts_at__lt=f.window[1] + f.rest, request__ends_at__gt=f.window[0] - f.rest)
     )
-    declines = dict(
-        Assignment.objects.filter(
-            status=Assignment.Status.DECLINED, answered_at__gte=now - dt.timedelta(days=DECLINE_WINDOW_DAYS)
-        )
-        .values_list("expert_id")
-        .annotate(n=Count("pk"))
-    )
-    month_counts: dict[int, int] = {}
-    overlapping: set[int] = set()
-    resting: set[int] = set()
-    if window:
-        local_start = timezone.localtime(window[0])
-        month_start = local_start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        month_end = (month_start + dt.timedelta(days=32)).replace(day=1)
-        month_counts = dict(
-            Assignment.objects.filter(engaged, request__starts_at__gte=month_start, request__starts_at__lt=month_end)
-            .values_list("expert_id")
-            .annotate(n=Count("pk"))
-        )
-        rest = dt.timedelta(days=settings.MATCHING_REST_DAYS)
-        for expert_id, starts, ends in (
-            Assignment.objects.confirmed()
-            .exclude(request=request)
-            .filter(request__starts_at__lt=window[1] + rest, request__ends_at__gt=window[0] - rest)
-            .values_list("expert_id", "request__starts_at", "request__ends_at")
+
+
+def _live(f: RequestFacts) -> QuerySet[Assignment]:
+    return f.request.assignments.filter(status__in=Assignment.LIVE_STATUSES)
+
+
+def _away(f: RequestFacts) -> QuerySet[AvailabilityException]:
+    return AvailabilityException.objects.filter(start_date__lte=f.day, end_date__gte=f.day)
+
+
+THROUGH = ExpertProfile
+
+
+def _themes(f: RequestFacts) -> QuerySet[Any]:
+    return THROUGH.themes.through.objects.filter(theme_id__in=f.themes)
+
+
+def _avoided(f: RequestFacts) -> QuerySet[Any]:
+    return THROUGH.avoid_topics.through.objects.filter(theme_id__in=f.themes)
+
+
+def _takes_role(f: RequestFacts) -> QuerySet[Any]:
+    return THROUGH.roles.through.objects.filter(engagementrole__code=f.request.role_code)
+
+
+def _speaks(f: RequestFacts) -> QuerySet[Any]:
+    return THROUGH.languages.through.objects.filter(language_id__in=f.languages)
+
+
+def _travels(f: RequestFacts) -> QuerySet[Any]:
+    return THROUGH.travel_regions.through.objects.filter(region_id=f.request.unit.region_id)
+
+
+def _avoids_unit(f: RequestFacts) -> QuerySet[Any]:
+    return THROUGH.avoid_units.through.objects.filter(unit_id=f.request.unit_id)
+
+
+def _avoids_municipality(f: RequestFacts) -> QuerySet[Any]:
+    return THROUGH.avoid_municipalities.through.objects.filter(municipality_id=f.request.unit.municipality_id)
+
+
+def _trained() -> QuerySet[Any]:
+    return THROUGH.trainings.through.objects.filter(training__code=Training.Code.BASIC)
+
+
+@dataclass
+class ExpertFacts:
+    """What the rules need to know about one expert."""
+
+    profile: ExpertProfile
+    already: bool = False
+    away: bool = False
+    consent_ok: bool = False
+    month_count: int = 0
+    overlapping: bool = False
+    resting: bool = False
+    takes_role: bool = False
+    speaks: bool = False
+    travels: bool = False
+    conflicted: bool = False
+    trained: bool = False
+    themes: set[int] = field(default_factory=set)
+    avoided: set[int] = field(default_factory=set)
+    recent: int = 0
+    declines: int = 0
+
+
+def expert_facts(f: RequestFacts, profiles: Iterable[ExpertProfile]) -> list[ExpertFacts]:
+    """The facts of the given experts: a fixed number of queries, each limited to them."""
+    out = {p.pk: ExpertFacts(p) for p in profiles}
+    if not out:
+        return []
+    ids = list(out)
+
+    def expert_ids(qs: QuerySet[Any], column: str = "expert_id") -> Iterator[int]:
+        yield from qs.filter(**{f"{column}__in": ids}).values_list(column, flat=True)
+
+    def counts(qs: QuerySet[Any]) -> dict[int, int]:
+        return dict(qs.filter(expert_id__in=ids).order_by().values_list("expert_id").annotate(n=Count("pk")))
+
+    for pk in expert_ids(_live(f)):
+        out[pk].already = True
+    if f.day:
+        for pk in expert_ids(_away(f)):
+            out[pk].away = True
+    for pk in ExpertProfile.objects.filter(pk__in=ids).consent_current().values_list("pk", flat=True):
+        out[pk].consent_ok = True
+    if f.window:
+        for pk, n in counts(_in_month(f)).items():
+            out[pk].month_count = n
+        for pk, starts, ends in (
+            _near(f).filter(expert_id__in=ids).values_list("expert_id", "request__starts_at", "request__ends_at")
         ):
-            assert starts is not None and ends is not None  # the filter above leaves out rows without times
-            if starts < window[1] and ends > window[0]:
-                overlapping.add(expert_id)
+            if starts < f.window[1] and ends > f.window[0]:
+                out[pk].overlapping = True
             else:
-                resting.add(expert_id)
-    already = dict(request.assignments.filter(status__in=Assignment.LIVE_STATUSES).values_list("expert_id", "status"))
+                out[pk].resting = True
+    flags = [("travels", _travels(f)), ("trained", _trained())]
+    if f.request.role_code:
+        flags.append(("takes_role", _takes_role(f)))
+    if f.languages:
+        flags.append(("speaks", _speaks(f)))
+    flags += [("conflicted", _avoids_unit(f)), ("conflicted", _avoids_municipality(f))]
+    for name, qs in flags:
+        for pk in expert_ids(qs, "expertprofile_id"):
+            setattr(out[pk], name, True)
+    if f.themes:
+        for pk, theme in _themes(f).filter(expertprofile_id__in=ids).values_list("expertprofile_id", "theme_id"):
+            out[pk].themes.add(theme)
+        for pk, theme in _avoided(f).filter(expertprofile_id__in=ids).values_list("expertprofile_id", "theme_id"):
+            out[pk].avoided.add(theme)
+    for pk, n in counts(_recent(f)).items():
+        out[pk].recent = n
+    for pk, n in counts(_declines(f)).items():
+        out[pk].declines = n
+    return list(out.values())
 
-    status_labels = dict(ExpertProfile.Status.choices)
-    status_reason = lazy(lambda status: _("Status: %(status)s") % {"status": status_labels[status]}, str)
-    slots = [availability_bit(day.weekday(), part) for part in parts] if window and day else []
 
-    def reachable(expert: Row) -> bool:
-        return expert.home_region_id == unit.region_id or expert.pk in travels
+# --- Hard rules --------------------------------------------------------------------------------
 
-    def reasons_against(expert: Row) -> Iterator[Any]:
-        """Every hard filter the expert fails, in order; lazy, so counting needs only the first."""
-        pk = expert.pk
-        if pk in already:
-            yield ALREADY
-        if expert.status != ExpertProfile.Status.ACTIVE:
-            yield status_reason(expert.status)
-        if consent_ok is not None and pk not in consent_ok:
-            yield NO_CONSENT
-        if day and expert.pause_until and expert.pause_until >= day:
-            yield ON_BREAK
-        if pk in away:
-            yield AWAY
-        if not all(expert.weekly_availability & slot for slot in slots):
-            yield WRONG_TIME
-        if expert.monthly_cap is not None and month_counts.get(pk, 0) >= expert.monthly_cap:
-            yield CAP
-        if pk in overlapping:
-            yield OVERLAP
-        elif pk in resting:
-            yield REST
-        if request.wished_kind != Request.WishedKind.EITHER and expert.kind != request.wished_kind:
-            yield WRONG_KIND
-        if request.role_code and pk not in takes_role:
-            yield WRONG_ROLE
-        if request_languages and pk not in speaks:
-            yield WRONG_LANGUAGE
-        if request.format == Request.Format.REMOTE:
-            if not expert.remote_ok:
-                yield NO_REMOTE
-        elif not reachable(expert) and not (request.format == Request.Format.HYBRID and expert.remote_ok):
-            yield TOO_FAR
-        if pk in conflicted:
-            yield CONFLICT
-        avoided = [request_themes[t] for t in avoid_topics.get(pk, ())]
-        if avoided:
-            yield _("Does not want to talk about: %(topics)s") % {"topics": ", ".join(sorted(avoided))}
 
-    # Consent is the costliest check: when only counting, it is asked just of those who pass the rest.
-    consent_ok: set[int] | None = None
-    if explain:
-        consent_ok = set(ExpertProfile.objects.consent_current(now).values_list("pk", flat=True))
-    candidates: list[Candidate] = []
-    exclusions: list[Exclusion] = []
-    for expert in experts:
-        pk = expert.pk
-        reasons = reasons_against(expert)
-        why_not = list(reasons) if explain else list(islice(reasons, 1))
-        if why_not:
-            exclusions.append(Exclusion(pk, why_not))
-            continue
+def pool() -> QuerySet[ExpertProfile]:
+    """Everyone matching looks at: not erased, not leaving, not waiting to be erased."""
+    return (
+        ExpertProfile.objects.not_erased()
+        .exclude(status=ExpertProfile.Status.LEAVING)
+        .filter(erasure_requested_at__isnull=True)
+    )
 
-        candidate = Candidate(pk)
-        shared = sorted(request_themes[t] for t in themes.get(pk, ()))
-        if shared:
-            candidate.score += THEME_POINTS * len(shared)
-            candidate.reasons.append(_("Experience of: %(themes)s") % {"themes": ", ".join(shared)})
-        if expert.home_region_id == unit.region_id:
-            candidate.score += HOME_REGION_POINTS
-            candidate.reasons.append(_("Lives in the same wellbeing area"))
-        elif reachable(expert):
-            candidate.score += TRAVEL_POINTS
-            candidate.reasons.append(_("Travels to the area"))
-        count = recent.get(pk, 0)
-        candidate.score -= FAIRNESS_POINTS * count
-        candidate.reasons.append(
-            ngettext(
-                "%(count)s engagement in the last %(days)s days",
-                "%(count)s engagements in the last %(days)s days",
-                count,
-            )
-            % {"count": count, "days": settings.MATCHING_FAIRNESS_DAYS}
+
+def eligible(f: RequestFacts) -> QuerySet[ExpertProfile]:
+    """The experts who pass every hard rule, filtered in SQL (the same rules as `hard_rules`)."""
+    request = f.request
+    mine = OuterRef("pk")
+    qs = pool().filter(status=ExpertProfile.Status.ACTIVE).exclude(Exists(_live(f).filter(expert=mine)))
+    if f.day:
+        qs = qs.filter(Q(pause_until__isnull=True) | Q(pause_until__lt=f.day))
+        qs = qs.exclude(Exists(_away(f).filter(expert=mine)))
+    if f.slots:
+        qs = qs.alias(_slots=F("weekly_availability").bitand(f.slots)).filter(_slots=f.slots)
+    if f.window:
+        qs = qs.filter(Q(monthly_cap__isnull=True) | Q(monthly_cap__gt=_count(_in_month(f).filter(expert=mine))))
+        qs = qs.exclude(Exists(_near(f).filter(expert=mine)))
+    else:
+        # Nothing to count in a month without a date; a limit of 0 still means none.
+        qs = qs.filter(Q(monthly_cap__isnull=True) | Q(monthly_cap__gt=0))
+    if request.wished_kind != Request.WishedKind.EITHER:
+        qs = qs.filter(kind=request.wished_kind)
+    if request.role_code:
+        qs = qs.filter(Exists(_takes_role(f).filter(expertprofile=mine)))
+    if f.languages:
+        qs = qs.filter(Exists(_speaks(f).filter(expertprofile=mine)))
+    if request.format == Request.Format.REMOTE:
+        qs = qs.filter(remote_ok=True)
+    else:
+        reachable = Q(home_region_id=request.unit.region_id) | Exists(_travels(f).filter(expertprofile=mine))
+        if request.format == Request.Format.HYBRID:
+            reachable |= Q(remote_ok=True)
+        qs = qs.filter(reachable)
+    qs = qs.exclude(Exists(_avoids_unit(f).filter(expertprofile=mine)))
+    qs = qs.exclude(Exists(_avoids_municipality(f).filter(expertprofile=mine)))
+    if f.themes:
+        qs = qs.exclude(Exists(_avoided(f).filter(expertprofile=mine)))
+    # The consent state kept on the expert (a column, not the records' latest decisions).
+    return qs.consent_current()
+
+
+def hard_rules(f: RequestFacts, e: ExpertFacts) -> Iterator[Any]:
+    """Every hard rule the expert fails, in order (the same rules as `eligible`), to explain it."""
+    request, expert = f.request, e.profile
+    if e.already:
+        yield ALREADY
+    if expert.status != ExpertProfile.Status.ACTIVE:
+        yield _status_reason(expert.status)
+    if not e.consent_ok:
+        yield NO_CONSENT
+    if f.day and expert.pause_until and expert.pause_until >= f.day:
+        yield ON_BREAK
+    if e.away:
+        yield AWAY
+    if (expert.weekly_availability & f.slots) != f.slots:
+        yield WRONG_TIME
+    if expert.monthly_cap is not None and e.month_count >= expert.monthly_cap:
+        yield CAP
+    if e.overlapping:
+        yield OVERLAP
+    elif e.resting:
+        yield REST
+    if request.wished_kind != Request.WishedKind.EITHER and expert.kind != request.wished_kind:
+        yield WRONG_KIND
+    if request.role_code and not e.takes_role:
+        yield WRONG_ROLE
+    if f.languages and not e.speaks:
+        yield WRONG_LANGUAGE
+    if request.format == Request.Format.REMOTE:
+        if not expert.remote_ok:
+            yield NO_REMOTE
+    elif not _reachable(f, e) and not (request.format == Request.Format.HYBRID and expert.remote_ok):
+        yield TOO_FAR
+    if e.conflicted:
+        yield CONFLICT
+    avoided = [f.themes[t] for t in e.avoided]
+    if avoided:
+        yield _("Does not want to talk about: %(topics)s") % {"topics": ", ".join(sorted(avoided))}
+
+
+def _status_label(status: str) -> str:
+    return _("Status: %(status)s") % {"status": ExpertProfile.Status(status).label}
+
+
+_status_reason = lazy(_status_label, str)
+
+
+def _reachable(f: RequestFacts, e: ExpertFacts) -> bool:
+    return e.profile.home_region_id == f.request.unit.region_id or e.travels
+
+
+def _count(qs: QuerySet[Any]) -> Coalesce:
+    """The number of rows of a correlated queryset, as an expression (0 when none)."""
+    counted = qs.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+# --- Score -------------------------------------------------------------------------------------
+
+
+def score_expression(f: RequestFacts) -> Any:
+    """The soft score in SQL (the same points as `score`), to order the experts who pass."""
+    mine = OuterRef("pk")
+    points: Any = Case(
+        When(home_region_id=f.request.unit.region_id, then=Value(HOME_REGION_POINTS)),
+        When(Exists(_travels(f).filter(expertprofile=mine)), then=Value(TRAVEL_POINTS)),
+        default=Value(0),
+    )
+    if f.themes:
+        points += THEME_POINTS * _count(_themes(f).filter(expertprofile=mine))
+    points += Case(When(Exists(_trained().filter(expertprofile=mine)), then=Value(TRAINING_POINTS)), default=Value(0))
+    points -= FAIRNESS_POINTS * _count(_recent(f).filter(expert=mine))
+    points -= DECLINE_POINTS * _count(_declines(f).filter(expert=mine))
+    return points
+
+
+def score(f: RequestFacts, e: ExpertFacts) -> tuple[int, list[str]]:
+    """The soft score and the reasons for it."""
+    points = 0
+    reasons: list[str] = []
+    shared = sorted(f.themes[t] for t in e.themes)
+    if shared:
+        points += THEME_POINTS * len(shared)
+        reasons.append(_("Experience of: %(themes)s") % {"themes": ", ".join(shared)})
+    if e.profile.home_region_id == f.request.unit.region_id:
+        points += HOME_REGION_POINTS
+        reasons.append(_("Lives in the same wellbeing area"))
+    elif _reachable(f, e):
+        points += TRAVEL_POINTS
+        reasons.append(_("Travels to the area"))
+    points -= FAIRNESS_POINTS * e.recent
+    reasons.append(
+        ngettext(
+            "%(count)s engagement in the last %(days)s days",
+            "%(count)s engagements in the last %(days)s days",
+            e.recent,
         )
-        if pk in trained:
-            candidate.score += TRAINING_POINTS
-            candidate.reasons.append(_("Basic training completed"))
-        declined = declines.get(pk, 0)
-        if declined:
-            candidate.score -= DECLINE_POINTS * declined
-            candidate.reasons.append(
-                ngettext("Declined %(count)s offer recently", "Declined %(count)s offers recently", declined)
-                % {"count": declined}
-            )
-        candidates.append(candidate)
-
-    # One query loads the candidates' profiles and, when not checked yet, their consents too.
-    profiles = ExpertProfile.objects.select_related("home_region").filter(pk__in=[c.expert_id for c in candidates])
-    if consent_ok is None:
-        profiles = profiles.consent_current(now)
-    loaded = {profile.pk: profile for profile in profiles}
-    exclusions += [Exclusion(c.expert_id, [NO_CONSENT]) for c in candidates if c.expert_id not in loaded]
-    candidates = [c for c in candidates if c.expert_id in loaded]
-    for candidate in candidates:
-        candidate.expert = loaded[candidate.expert_id]
-    # Rows came in name order, so a stable sort keeps equal scores alphabetical.
-    candidates.sort(key=lambda c: -c.score)
-    return candidates, exclusions
+        % {"count": e.recent, "days": settings.MATCHING_FAIRNESS_DAYS}
+    )
+    if e.trained:
+        points += TRAINING_POINTS
+        reasons.append(_("Basic training completed"))
+    if e.declines:
+        points -= DECLINE_POINTS * e.declines
+        reasons.append(
+            ngettext("Declined %(count)s offer recently", "Declined %(count)s offers recently", e.declines)
+            % {"count": e.declines}
+        )
+    return points, reasons
 
 
-def load_experts(exclusions: list[Exclusion]) -> list[Exclusion]:
-    """Attach the profiles to (a page of) exclusions for display."""
-    profiles = ExpertProfile.objects.in_bulk([e.expert_id for e in exclusions])
-    for exclusion in exclusions:
-        exclusion.expert = profiles[exclusion.expert_id]
-    return exclusions
+# --- What the views use ------------------------------------------------------------------------
+
+
+def ranked(f: RequestFacts, limit: int | None = PAGE_SIZE, only: Iterable[int] | None = None) -> list[Candidate]:
+    """The best `limit` candidates (all with None), or those among `only`, with their reasons."""
+    qs = eligible(f).select_related("home_region").annotate(_score=score_expression(f))
+    if only is not None:
+        qs = qs.filter(pk__in=list(only))
+    # Equal scores stay in name order.
+    qs = qs.order_by("-_score", "display_name", "pk")
+    profiles = list(qs if limit is None else qs[:limit])
+    candidates = []
+    for e in expert_facts(f, profiles):
+        points, reasons = score(f, e)
+        candidates.append(Candidate(e.profile.pk, points, reasons, e.profile))
+    return candidates
+
+
+def counts(f: RequestFacts) -> tuple[int, int]:
+    """How many experts pass and how many are excluded, in one query."""
+    totals = pool().aggregate(all=Count("pk"), suitable=Count("pk", filter=Q(pk__in=eligible(f).values("pk"))))
+    return totals["suitable"], totals["all"] - totals["suitable"]
+
+
+def excluded(f: RequestFacts) -> QuerySet[ExpertProfile]:
+    """The experts who fail some hard rule, in name order (explain a page of them with `explain`)."""
+    return pool().exclude(pk__in=eligible(f).values("pk")).order_by("display_name", "pk")
+
+
+def explain(f: RequestFacts, profiles: Iterable[ExpertProfile]) -> list[Exclusion]:
+    """Why each of the given experts is excluded."""
+    return [Exclusion(e.profile.pk, list(hard_rules(f, e)), e.profile) for e in expert_facts(f, profiles)]
+
+
+def evaluate(request: Request) -> tuple[list[Candidate], list[Exclusion]]:
+    """Every candidate best first, and every exclusion with all its reasons (over the whole
+    registry: for tests and small registries; the pages use `ranked`, `counts` and `explain`)."""
+    f = RequestFacts.of(request)
+    return ranked(f, limit=None), explain(f, excluded(f))
 
 
 def rank_experts(request: Request) -> list[Candidate]:
-    return evaluate(request)[0]
+    return ranked(RequestFacts.of(request), limit=None)

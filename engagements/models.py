@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -98,6 +99,19 @@ class RequestQuerySet(models.QuerySet["Request"]):
         member_units = UnitMembership.objects.filter(user=user).values("unit_id")
         return self.filter(Q(unit_id__in=approved_units) | Q(created_by=user, unit_id__in=member_units))
 
+    def listed_for_unit_member(self, user: Any) -> RequestQuerySet:
+        """The same requests as `visible_to_unit_member`, for a list: the member's units are read
+        first (one small query), so that the list is an index range per unit, newest first, instead
+        of two subqueries ORed over the whole table."""
+        approved: list[int] = []
+        pending: list[int] = []
+        for unit_id, approved_at in UnitMembership.objects.filter(user=user).values_list("unit_id", "approved_at"):
+            (pending if approved_at is None else approved).append(unit_id)
+        visible = Q(unit_id__in=approved)
+        if pending:
+            visible |= Q(unit_id__in=pending, created_by=user)
+        return self.filter(visible)
+
     def in_regions(self, regions: models.QuerySet[Region] | None) -> RequestQuerySet:
         return self if regions is None else self.filter(unit__region__in=regions)
 
@@ -179,6 +193,18 @@ class Request(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         DECLINED = "declined", _("Declined")
 
+    # The coordinator's inbox order, kept in `urgency`: what needs a coordinator first, then what
+    # is under way. Finished work (its own tab) and drafts (never in the inbox) come after.
+    URGENCY = (
+        (0, (Status.SUBMITTED, Status.MATCHING)),
+        (1, (Status.OFFERED,)),
+        (2, (Status.CONFIRMED,)),
+        (3, (Status.COMPLETED,)),
+        (5, (Status.DRAFT,)),
+    )
+    IN_PROGRESS_URGENCY = 3  # at most this: in progress
+    FINISHED_URGENCY = 4  # closed, cancelled or declined
+
     class Format(models.TextChoices):
         IN_PERSON = "in_person", _("In person")
         REMOTE = "remote", _("Remote")
@@ -249,6 +275,22 @@ class Request(models.Model):
     impact_reminders = models.PositiveSmallIntegerField(default=0)
     # Free texts may name clients and are kept only REQUEST_TEXT_RETENTION_DAYS after the end.
     texts_erased_at = models.DateTimeField(_("texts erased at"), null=True, blank=True)
+    # Kept by the database itself, so no save path or bulk load can leave them out of step: the
+    # coordinator's inbox orders by them through an index instead of sorting every open request.
+    urgency = models.GeneratedField(
+        expression=models.Case(
+            *(models.When(status__in=statuses, then=models.Value(rank)) for rank, statuses in URGENCY),
+            default=models.Value(FINISHED_URGENCY),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
+    # When it happens: the start, or for a review the end of its deadline day (see `save`).
+    due_at = models.GeneratedField(
+        expression=Coalesce("starts_at", "ends_at"),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+    )
 
     objects = RequestQuerySet.as_manager()
 
@@ -260,6 +302,12 @@ class Request(models.Model):
             models.Index(fields=["status", "ends_at"]),
             # Covers the statistics' "received in the period" figures without reading the rows.
             models.Index(fields=["submitted_at", "status", "confirmed_at"]),
+            # The coordinator's inbox: most urgent first, then by date, 25 rows read.
+            models.Index(fields=["urgency", "due_at", "id"], name="request_inbox_order"),
+            # "Unit feedback overdue": completed requests by completion time.
+            models.Index(fields=["status", "completed_at"], name="request_completed"),
+            # A unit's own list, newest first.
+            models.Index(fields=["unit", "created_at"], name="request_unit_newest"),
         ]
         verbose_name = _("request")
         verbose_name_plural = _("requests")
@@ -685,6 +733,10 @@ class Assignment(models.Model):
                 condition=Q(status__in=["offered", "accepted", "confirmed"]),
                 name="assignment_one_live_per_expert",
             )
+        ]
+        indexes = [
+            # The coordinator's "offers expiring within 24 hours": a range of open offers only.
+            models.Index(fields=["status", "offer_expires_at"], name="assignment_open_offers"),
         ]
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")

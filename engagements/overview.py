@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from engagements.models import Assignment, Debrief, Request, RequestType, Review, ReviewProgress, review_progress
@@ -14,6 +14,8 @@ from experts.models import ExpertProfile
 from registry.models import AccessibilityFeedback, Channel, OutgoingMessage, OutgoingMessageQuerySet, UnitMembership
 
 LIST_LIMIT = 20
+# Counting stops here: "1000+" says as much as 33,000 and costs a bounded read (issue 10).
+COUNT_CAP = 1000
 
 
 @dataclass
@@ -21,19 +23,28 @@ class Section:
     key: str
     count: int
     items: list[Any]
+    capped: bool = False
+
+    @property
+    def display(self) -> str:
+        return f"{self.count}+" if self.capped else str(self.count)
 
 
 def coordinator_overview(regions: Any, now: dt.datetime | None = None, *, items: bool = True) -> dict[str, Section]:
     """Each section's count, and (for the overview page) its first rows."""
 
     def _section(key: str, queryset: QuerySet[Any]) -> Section:
-        return Section(key, queryset.count(), list(queryset[:LIST_LIMIT]) if items else [])
+        count = queryset[: COUNT_CAP + 1].count()
+        rows = list(queryset[:LIST_LIMIT]) if items else []
+        return Section(key, min(count, COUNT_CAP), rows, capped=count > COUNT_CAP)
 
     now = now or timezone.now()
     requests = Request.objects.in_regions(regions).select_related("unit")
     return {
         "unmatched": _section(
-            "unmatched", requests.unmatched().order_by(F("starts_at").asc(nulls_last=True), "deadline", "pk")
+            # By date (a review by its deadline), through the inbox's index on the stored order.
+            "unmatched",
+            requests.unmatched().order_by("urgency", "due_at", "pk"),
         ),
         "expiring_offers": _section(
             "expiring_offers",

@@ -141,6 +141,10 @@ PERSONAL_DATA = [
             "feedback_reminders",
             "impact_reminders",
             "texts_erased_at",
+            # Computed by the database from status and from starts_at/ends_at (declared above):
+            # nothing of its own to declare or erase, and it cannot be written to.
+            "urgency",
+            "due_at",
             "text_language",
             "programme_theme",
         ),

@@ -8,7 +8,6 @@ from allauth.core.ratelimit import consume as consume_rate_limit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -48,6 +47,7 @@ from registry.access import role_required
 from registry.files import private_file_response
 from registry.http import AuthenticatedHttpRequest
 from registry.models import AuditEvent, Role, StaffRole, Unit, User, current_language, regions_in_scope
+from registry.pagination import CappedPaginator
 
 # Unit members ------------------------------------------------------------------------------------
 
@@ -55,9 +55,9 @@ from registry.models import AuditEvent, Role, StaffRole, Unit, User, current_lan
 @unit_member_required
 @require_GET
 def unit_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
-    requests = Request.objects.visible_to_unit_member(request.user).select_related("unit").order_by("-created_at")
+    requests = Request.objects.listed_for_unit_member(request.user).select_related("unit").order_by("-created_at")
     pending = request.user.unit_memberships.filter(approved_at__isnull=True).select_related("unit")
-    page = Paginator(requests, 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(requests, 25).get_page(request.GET.get("page"))
     return render(request, "engagements/unit/request_list.html", {"page_obj": page, "pending": pending})
 
 

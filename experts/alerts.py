@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from experts.models import Application, ConsentPurpose, ExpertProfile
+from experts.models import Application, ExpertProfile
 
 
 def coordinator_alerts(regions: Any) -> dict[str, int]:
@@ -16,12 +16,13 @@ def coordinator_alerts(regions: Any) -> dict[str, int]:
     today = timezone.localdate(now)
     soon = dt.timedelta(days=settings.CONSENT_REMINDER_DAYS)
     experts = ExpertProfile.objects.not_erased().in_regions(regions).exclude(status=ExpertProfile.Status.LEAVING)
-    still_current_later = ExpertProfile.objects.with_current_consent(ConsentPurpose.REGISTRY, now + soon).values("pk")
     return {
         "applications": Application.objects.waiting().in_regions(regions).count(),
-        "consents_expiring": experts.with_current_consent(ConsentPurpose.REGISTRY, now)
-        .exclude(pk__in=still_current_later)
-        .count(),
+        # Current now, no longer in `soon` (expiring, a new text, coming of age): read from the
+        # consent state kept on the expert, not derived from every expert's records.
+        "consents_expiring": experts.filter(
+            consent_current_until__gt=now, consent_current_until__lte=now + soon
+        ).count(),
         "minors_without_guardian": experts.minors(today)
         .exclude(pk__in=ExpertProfile.objects.with_guardian_consent(now).values("pk"))
         .count(),

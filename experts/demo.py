@@ -23,6 +23,7 @@ from experts.models import (
     Theme,
     Training,
     availability_bit,
+    refresh_consent_states,
 )
 from registry.demo import account
 from registry.models import Municipality, Region, Unit, User
@@ -158,6 +159,7 @@ def give_demo_consents(profile: ExpertProfile, which: str) -> None:
             )
         )
     ConsentRecord.objects.bulk_create(records)
+    refresh_consent_states([profile.pk])
 
 
 def _young_plain_texts() -> dict[int, ConsentPlainText]:
@@ -677,6 +679,7 @@ def generated_details(profile_ids: list[int], rng: random.Random) -> None:
     ExpertProfile.roles.through.objects.bulk_create(role_rows, batch_size=2000)
     ExpertProfile.languages.through.objects.bulk_create(language_rows, batch_size=2000)
     ConsentRecord.objects.bulk_create(consent_rows, batch_size=2000)
+    refresh_consent_states(list(profile_ids))
     for pattern in range(4):
         bits = 0
         for weekday in range(5):

@@ -230,8 +230,16 @@ class ExpertProfileQuerySet(models.QuerySet["ExpertProfile"]):
 
     def consent_current(self, on: dt.datetime | None = None) -> ExpertProfileQuerySet:
         """May be offered work: registry and contact consents current, each with a guardian's where
-        the expert's age needs one."""
-        on = on or timezone.now()
+        the expert's age needs one. Now (or later, if nothing is recorded meanwhile): read from the
+        state kept on the expert (`consent_current_until`), one indexed column instead of a latest
+        decision per expert and purpose; at a moment in the past: derived from the records."""
+        now = timezone.now()
+        if on is None or on >= now:
+            return self.filter(consent_current_until__gt=on or now)
+        return self.consent_current_at(on)
+
+    def consent_current_at(self, on: dt.datetime) -> ExpertProfileQuerySet:
+        """`consent_current` derived from the records themselves, for any moment."""
         return self.with_current_consent(ConsentPurpose.REGISTRY, on).with_current_consent(ConsentPurpose.CONTACT, on)
 
     def available_on(self, day: dt.date, part: int | None = None) -> ExpertProfileQuerySet:
@@ -350,16 +358,44 @@ class ExpertProfile(models.Model):
     erase_after = models.DateTimeField(_("to be erased after"), null=True, blank=True)
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
     renewal_requested_at = models.DateTimeField(_("asked to renew consents at"), null=True, blank=True)
+    # Until when the registry and contact consents are current (with a guardian's where needed),
+    # if nothing new is recorded; empty when they are not. Derived from the consent records and
+    # written in the same transaction as each of them (`refresh_consent_states`), so lists and
+    # matching read one indexed column (issue 10).
+    consent_current_until = models.DateTimeField(
+        _("consents current until"), null=True, blank=True, editable=False, db_index=True
+    )
 
     objects = ExpertProfileQuerySet.as_manager()
 
     class Meta:
         ordering = ["display_name", "pk"]
+        # The registry list and the excluded experts are read in name order, 25 or 50 at a time:
+        # with this index the database reads those rows only, and computes each row's consent
+        # state for them only (PostgreSQL computes a sorted list's columns before sorting).
+        indexes = [models.Index(fields=["display_name", "id"], name="expert_name_order")]
         verbose_name = _("expert profile")
         verbose_name_plural = _("expert profiles")
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        # Age decides whether a guardian's consent is needed, so a new birth date changes the state.
+        if adding or {"birth_year", "birth_month"} & self.get_deferred_fields():
+            return
+        birth = (self.birth_year, self.birth_month)
+        if getattr(self, "_saved_birth", None) != birth:
+            refresh_consent_states([self.pk])
+        self._saved_birth = birth
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> ExpertProfile:
+        instance = super().from_db(db, field_names, values)
+        instance._saved_birth = (instance.__dict__.get("birth_year"), instance.__dict__.get("birth_month"))
+        return instance
 
     # Age and consent ------------------------------------------------------------------------
 
@@ -641,11 +677,15 @@ CONSENT_STATUS_LABELS = {
 
 
 def consent_states_for(
-    expert: ExpertProfile, records: list[ConsentRecord], on: dt.datetime | None = None
+    expert: ExpertProfile,
+    records: list[ConsentRecord],
+    on: dt.datetime | None = None,
+    current_versions: dict[str, int] | None = None,
 ) -> dict[str, ConsentState]:
     """Derive the current state of each purpose from the expert's own (append-only) records."""
     on = on or timezone.now()
-    current_versions = ConsentText.objects.current_versions(on)
+    if current_versions is None:
+        current_versions = ConsentText.objects.current_versions(on)
     # Consents given as a minor are renewed in the expert's own name once they come of age.
     came_of_age = adult_from(expert.birth_year, expert.birth_month) if expert.birth_year else None
     if came_of_age and came_of_age > timezone.localdate(on):
@@ -684,6 +724,74 @@ def _guardian_gave(records: list[ConsentRecord], purpose: str, on: dt.datetime) 
     )
 
 
+# "No end in sight": current consents without an expiry, of an adult, under the newest text.
+FOREVER = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
+
+def _day_starts(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def consent_current_until(
+    expert: ExpertProfile,
+    records: list[ConsentRecord],
+    on: dt.datetime,
+    current_versions: dict[str, int],
+    later_texts: list[tuple[str, int, dt.datetime]],
+) -> dt.datetime | None:
+    """Until when `consent_current` holds if nothing new is recorded; None when it does not hold
+    at `on`. The first of: an own consent expiring, a newer text taking effect, coming of age (a
+    minor's consents are renewed then), a needed guardian's consent expiring."""
+    states = consent_states_for(expert, records, on, current_versions)
+    if not all(states[purpose].is_current for purpose in REQUIRED_PURPOSES):
+        return None
+    today = timezone.localdate(on)
+    came_of_age = adult_from(expert.birth_year, expert.birth_month) if expert.birth_year else None
+    ends = []
+    for purpose in REQUIRED_PURPOSES:
+        own = states[purpose].record
+        assert own is not None and own.text is not None
+        if own.expires_at is not None:
+            ends.append(own.expires_at)
+        ends += [starts for p, version, starts in later_texts if p == purpose and version > own.text.version]
+        if came_of_age and timezone.localdate(own.at) < came_of_age:
+            ends.append(_day_starts(came_of_age))
+        if expert.needs_guardian(purpose, today):
+            assert expert.birth_year is not None
+            guardian = max(
+                (r for r in records if r.purpose == purpose and r.given_by == ConsentRecord.By.GUARDIAN and r.at <= on),
+                key=lambda r: (r.at, r.pk),
+            )
+            needed_until = _day_starts(adult_from(expert.birth_year, expert.birth_month, guardian_age(purpose)))
+            if guardian.expires_at is not None and guardian.expires_at < needed_until:
+                ends.append(guardian.expires_at)
+    return min(ends, default=FOREVER)
+
+
+def refresh_consent_states(expert_ids: list[int] | None = None, batch: int = 2000) -> None:
+    """Writes `consent_current_until` of the given experts (every expert with None): after each
+    consent record, a new consent text, a new birth date, a bulk load. Reads only the columns it
+    needs, so the migration that added the column can use it too."""
+    on = timezone.now()
+    current_versions = ConsentText.objects.current_versions(on)
+    later_texts = list(ConsentText.objects.filter(valid_from__gt=on).values_list("purpose", "version", "valid_from"))
+    experts = ExpertProfile.objects.only("pk", "birth_year", "birth_month").order_by("pk")
+    if expert_ids is not None:
+        experts = experts.filter(pk__in=expert_ids)
+    pks = list(experts.values_list("pk", flat=True))
+    for start in range(0, len(pks), batch):
+        chunk = list(experts.filter(pk__in=pks[start : start + batch]))
+        records: dict[int, list[ConsentRecord]] = {expert.pk: [] for expert in chunk}
+        fields = ("pk", "expert_id", "purpose", "given_by", "action", "at", "expires_at", "text__version")
+        for record in ConsentRecord.objects.filter(expert_id__in=records).select_related("text").only(*fields):
+            records[record.expert_id].append(record)
+        for expert in chunk:
+            expert.consent_current_until = consent_current_until(
+                expert, records[expert.pk], on, current_versions, later_texts
+            )
+        ExpertProfile.objects.bulk_update(chunk, ["consent_current_until"])
+
+
 class ConsentTextQuerySet(models.QuerySet["ConsentText"]):
     def current_for(self, purpose: str, on: dt.datetime | None = None) -> ConsentTextQuerySet:
         return self.filter(purpose=purpose, valid_from__lte=on or timezone.now()).order_by("-version")
@@ -713,6 +821,12 @@ class ConsentText(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            # A new version asks everyone to renew (now or from when it takes effect).
+            refresh_consent_states()
 
     @property
     def text(self) -> str:
@@ -901,6 +1015,12 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()}: {self.get_action_display()} {self.at:%Y-%m-%d}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The expert's stored consent state changes in the same transaction as the record.
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            refresh_consent_states([self.expert_id])
 
 
 class AvailabilityException(models.Model):

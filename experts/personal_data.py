@@ -115,6 +115,7 @@ PERSONAL_DATA = [
             "erase_after": Field(Category.CONSENT, (P, C, A)),
             "erased_at": Field(Category.CONSENT, (C, A)),
             "renewal_requested_at": Field(Category.CONSENT, (P, C, A)),
+            "consent_current_until": Field(Category.CONSENT, (P, C, A)),
         },
         not_personal=("bio_language",),  # the language a text was written in
         rows_of=lambda user: ExpertProfile.objects.filter(user=user),

@@ -157,7 +157,7 @@ def test_experts_never_see_coordinator_notes(client: Client, expert: ExpertProfi
 def test_coordinator_home_counts_what_needs_attention(
     client: Client, coordinator: User, make_expert: Any, region: Any
 ) -> None:
-    from experts.models import Application
+    from experts.models import Application, refresh_consent_states
 
     Application.objects.create(
         name="A",
@@ -170,6 +170,8 @@ def test_coordinator_home_counts_what_needs_attention(
     minor = make_expert(birth_year=timezone.localdate().year - 15)
     soon = consented(make_expert())
     soon.consent_records.update(expires_at=timezone.now() + dt.timedelta(days=5))
+    # Records are append-only in the service; an update behind its back is followed by a refresh.
+    refresh_consent_states([soon.pk])
     consented(make_expert())
     client.force_login(coordinator)
     alerts = client.get(reverse("engagements:coordinator-home")).context["alerts"]

@@ -195,3 +195,14 @@ def test_generated_requests_keep_their_shape() -> None:
     generated = Request.objects.filter(title__startswith="Generoitu pyyntö")
     assert generated.count() == 40
     assert generated.filter(languages__code="fi").count() == 40
+
+
+def test_seeding_generated_data_ends_with_analyze(settings: Any) -> None:
+    """Bulk loads leave the planner with stale row estimates; seed refreshes them (issue 10)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.DEBUG = True
+    with CaptureQueriesContext(connection) as captured:
+        call_command("seed", experts=3, requests=3, verbosity=0)
+    assert captured.captured_queries[-1]["sql"] == "ANALYZE"

@@ -303,3 +303,24 @@ def test_statistics_csv_cells_never_run_as_spreadsheet_formulas(data: dict[str, 
     text = csv_text(["Teema", "Osallistujia"], [['=HYPERLINK("http://x")', "-3"], ["@SUM(A1)", "+7 %"]])
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[1:] == [['\'=HYPERLINK("http://x")', "-3"], ["'@SUM(A1)", "'+7 %"]]
+
+
+def test_busiest_fifth_is_counted_in_sql_with_ties_and_rounding_up(
+    make_request: Any, make_expert: Any, django_assert_num_queries: Any
+) -> None:
+    from engagements.statistics import _busiest_fifth
+
+    role = EngagementRole.objects.get(code="panellist")
+    for n in (3, 2, 2, 1, 1, 1):  # six experts: the busiest fifth, rounded up, is two of them
+        expert = make_expert()
+        for _ in range(n):
+            Assignment.objects.create(
+                request=make_request(status="closed"),
+                expert=expert,
+                role=role,
+                status=Assignment.Status.ATTENDED,
+                offer_expires_at=timezone.now(),
+            )
+    with django_assert_num_queries(1):
+        assert _busiest_fifth(Assignment.objects.filter(status=Assignment.Status.ATTENDED)) == 5
+    assert _busiest_fifth(Assignment.objects.none().filter(status=Assignment.Status.ATTENDED)) == 0
