@@ -101,9 +101,7 @@ class InboxView(FilterView):
     paginator_class = CappedPaginator
 
     def get_queryset(self) -> QuerySet[Request]:
-        requests = Request.objects.in_regions(coordinator_regions(self.request)).exclude(  # type: ignore[arg-type]
-            status=Request.Status.DRAFT
-        )
+        requests = Request.objects.in_regions(coordinator_regions(self.request)).exclude(status=Request.Status.DRAFT)
         requests = requests.select_related("unit__organisation", "unit__region")
         if self.request.GET.get("status"):
             return requests.order_by("urgency", "due_at", "pk")
@@ -282,15 +280,16 @@ def matching_excluded(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     # Only the page shown is explained: the reasons need facts that cost per expert.
     excluded = matching.excluded(facts).in_regions(coordinator_regions(request))
     page = Paginator(excluded, 50).get_page(request.GET.get("page"))
-    page.object_list = matching.explain(facts, page.object_list)
+    exclusions = matching.explain(facts, page.object_list)
     AuditEvent.record_many(
         request.user,
         AuditEvent.Action.VIEW,
         ExpertProfile,
-        [e.expert_id for e in page.object_list],
+        [e.expert_id for e in exclusions],
         f"excluded from matching for request {obj.pk}",
     )
-    return render(request, "engagements/coordinator/excluded.html", {"obj": obj, "page_obj": page})
+    context = {"obj": obj, "page_obj": page, "exclusions": exclusions}
+    return render(request, "engagements/coordinator/excluded.html", context)
 
 
 @role_required(Role.COORDINATOR)

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from engagements.models import Assignment, Request
-from experts.models import AvailabilityException, ExpertProfile, Training, availability_bit
+from experts.models import AvailabilityException, ExpertProfile, ExpertProfileQuerySet, Training, availability_bit
 
 # Soft-score weights.
 THEME_POINTS = 10
@@ -191,7 +191,10 @@ def _avoids_unit(f: RequestFacts) -> QuerySet[Any]:
 
 
 def _avoids_municipality(f: RequestFacts) -> QuerySet[Any]:
-    return THROUGH.avoid_municipalities.through.objects.filter(municipality_id=f.request.unit.municipality_id)
+    municipality = f.request.unit.municipality_id
+    if municipality is None:  # a unit without a municipality conflicts with none
+        return THROUGH.avoid_municipalities.through.objects.none()
+    return THROUGH.avoid_municipalities.through.objects.filter(municipality_id=municipality)
 
 
 def _trained() -> QuerySet[Any]:
@@ -246,6 +249,7 @@ def expert_facts(f: RequestFacts, profiles: Iterable[ExpertProfile]) -> list[Exp
         for pk, starts, ends in (
             _near(f).filter(expert_id__in=ids).values_list("expert_id", "request__starts_at", "request__ends_at")
         ):
+            assert f.window is not None and starts is not None and ends is not None  # _near() needs both
             if starts < f.window[1] and ends > f.window[0]:
                 out[pk].overlapping = True
             else:
@@ -274,7 +278,7 @@ def expert_facts(f: RequestFacts, profiles: Iterable[ExpertProfile]) -> list[Exp
 # --- Hard rules --------------------------------------------------------------------------------
 
 
-def pool() -> QuerySet[ExpertProfile]:
+def pool() -> ExpertProfileQuerySet:
     """Everyone matching looks at: not erased, not leaving, not waiting to be erased."""
     return (
         ExpertProfile.objects.not_erased()
@@ -283,7 +287,7 @@ def pool() -> QuerySet[ExpertProfile]:
     )
 
 
-def eligible(f: RequestFacts) -> QuerySet[ExpertProfile]:
+def eligible(f: RequestFacts) -> ExpertProfileQuerySet:
     """The experts who pass every hard rule, filtered in SQL (the same rules as `hard_rules`)."""
     request = f.request
     mine = OuterRef("pk")
@@ -308,7 +312,7 @@ def eligible(f: RequestFacts) -> QuerySet[ExpertProfile]:
     if request.format == Request.Format.REMOTE:
         qs = qs.filter(remote_ok=True)
     else:
-        reachable = Q(home_region_id=request.unit.region_id) | Exists(_travels(f).filter(expertprofile=mine))
+        reachable: Any = Q(home_region_id=request.unit.region_id) | Exists(_travels(f).filter(expertprofile=mine))
         if request.format == Request.Format.HYBRID:
             reachable |= Q(remote_ok=True)
         qs = qs.filter(reachable)
@@ -454,7 +458,7 @@ def counts(f: RequestFacts) -> tuple[int, int]:
     return totals["suitable"], totals["all"] - totals["suitable"]
 
 
-def excluded(f: RequestFacts) -> QuerySet[ExpertProfile]:
+def excluded(f: RequestFacts) -> ExpertProfileQuerySet:
     """The experts who fail some hard rule, in name order (explain a page of them with `explain`)."""
     return pool().exclude(pk__in=eligible(f).values("pk")).order_by("display_name", "pk")
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models, transaction
@@ -392,8 +393,9 @@ class ExpertProfile(models.Model):
         self._saved_birth = birth
 
     @classmethod
-    def from_db(cls, db: Any, field_names: Any, values: Any) -> ExpertProfile:
-        instance = super().from_db(db, field_names, values)
+    def from_db(cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any) -> Self:
+        # **kwargs: Django 6 adds fetch_mode; passed on as given.
+        instance = super().from_db(db, field_names, values, **kwargs)
         instance._saved_birth = (instance.__dict__.get("birth_year"), instance.__dict__.get("birth_month"))
         return instance
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 
 
 class CappedPaginator(Paginator):
@@ -18,7 +19,8 @@ class CappedPaginator(Paginator):
     @cached_property
     def _counted(self) -> int:
         # A sliced queryset counts in a subquery with LIMIT: at most `cap` + 1 rows are read.
-        return self.object_list[: self.cap + 1].count()  # type: ignore[union-attr]
+        head = self.object_list[: self.cap + 1]
+        return head.count() if isinstance(head, QuerySet) else len(head)
 
     @cached_property
     def count(self) -> int:
