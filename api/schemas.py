@@ -10,6 +10,9 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import StringConstraints, model_validator
 
+from engagements.models import RequestType
+from registry.models import Unit
+
 # A count of people below the threshold is the string "<3"; other values are numbers or null.
 Cell = int | float | str | None
 
@@ -42,8 +45,12 @@ class StatisticsQuery(Query):
     start: dt.date = Field(None, description="First day of a custom period")
     end: dt.date = Field(None, description="Last day of a custom period (at most five years after start)")
     region: str = Field(None, max_length=200, description="A wellbeing area's code, within the token's scope")
-    sector: str = Field(None, max_length=200, description="A unit sector's code (see /vocabularies/)")
-    type: str = Field(None, max_length=200, description="A request type's code (see /vocabularies/)")
+    sector: str = Field(
+        None, description="A unit sector's code (see /vocabularies/)", json_schema_extra={"enum": Unit.Sector.values}
+    )
+    type: str = Field(
+        None, description="A request type's code (see /vocabularies/)", json_schema_extra={"enum": RequestType.values}
+    )
     lang: Literal["fi", "sv", "en"] = Field(
         None, description="Language of the labels: fi, sv or en (default: Accept-Language)"
     )

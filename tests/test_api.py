@@ -6,15 +6,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import hypothesis
 import pytest
-from django.db import connection
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections, connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, resolve, reverse
 from django.utils import timezone
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from api.views import describe
 from engagements.models import Assignment, ExpenseClaim, Request
@@ -270,7 +280,8 @@ def test_the_documentation_page_shows_every_endpoint(client: Client) -> None:
 def test_schema_and_unknown_paths_answer_in_json(client: Client) -> None:
     response = client.get(reverse("api:openapi"))
     assert response.status_code == 200
-    assert response.json()["openapi"].startswith("3.")
+    assert response.json() == SCHEMA  # what the generated tests below read
+    assert response.json()["openapi"].startswith("3.1")
     missing = client.get("/api/v1/nothing-here/")
     assert missing.status_code == 404
     assert missing.json()["error"] == "not_found"
@@ -577,3 +588,61 @@ def test_two_requests_at_once_cannot_both_take_the_last_one_of_the_minute(manage
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["limited", "ok", "ok", "ok"]
+
+
+# Generated requests: schemathesis reads the served description and tries every operation ---------
+#
+# Valid and invalid query strings and bodies, from each operation's parameters and body schema, sent
+# with a token that has every scope through the WSGI application; every answer must be below 500,
+# have a status the description lists for the operation, and match that status's schema.
+
+
+@pytest.fixture
+def wsgi(settings: Any) -> Iterator[Any]:
+    """The site as a WSGI application, in the test's database transaction."""
+    settings.API_RATE_LIMIT_PER_MINUTE = 10**6
+    # The WSGI handler would close the test's database connection after each request (as it does
+    # between real requests); Django's test client disconnects the same signals.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+# The description as /api/v1/openapi.json serves it (test_the_served_description_is_the_one_tested).
+generated = schemathesis.openapi.from_dict(SCHEMA)
+
+
+@pytest.fixture
+def every_scope(coordinator: User) -> str:
+    """A token with every scope: one person with both roles."""
+    StaffRole.objects.create(user=coordinator, role=StaffRole.Kind.MANAGER, region=None)
+    return issue(User.objects.get(pk=coordinator.pk), ALL_SCOPES)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("payroll_data", "statistics_data")
+@generated.parametrize()
+@hypothesis.settings(
+    max_examples=100,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
+def test_generated_requests_never_fail_and_always_match_the_schema(
+    case: schemathesis.Case, every_scope: str, wsgi: Any
+) -> None:
+    case.call_and_validate(
+        app=wsgi,
+        headers={"Authorization": f"Bearer {every_scope}"},
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ],
+    )
