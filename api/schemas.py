@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import StringConstraints, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from engagements.models import RequestType
 from registry.models import Unit
@@ -17,13 +18,18 @@ from registry.models import Unit
 Cell = int | float | str | None
 
 
+# `| Omitted` leaves "or null" out of the description: a parameter or a part of a refusal is
+# there or it is not, never null.
+Omitted = SkipJsonSchema[None]
+
+
 class Error(Schema):
     """Every refusal has this shape: a code for programs and words for a developer."""
 
     error: str
     message: str
-    fields: dict[str, list[str]] | None = Field(None, description="Each invalid parameter's errors")
-    parameters: list[str] | None = Field(None, description="The parameters that are not known")
+    fields: dict[str, list[str]] | Omitted = Field(None, description="Each invalid parameter's errors")
+    parameters: list[str] | Omitted = Field(None, description="The parameters that are not known")
 
 
 class Query(Schema):
@@ -37,21 +43,30 @@ class Query(Schema):
         return {k: v for k, v in data.items() if v != ""} if isinstance(data, dict) else data
 
 
+def one_of(codes: list[str]) -> dict[str, Any]:
+    """Described as an enum; checked by the dashboard's form, so the two cannot disagree."""
+    return {"enum": codes}
+
+
 class StatisticsQuery(Query):
-    period: Literal["year", "spring", "autumn", "custom"] = Field(
+    period: Literal["year", "spring", "autumn", "custom"] | Omitted = Field(
         None, description="year (default), spring, autumn or custom"
     )
-    year: int = Field(None, ge=2000, le=2100, description="The year of a year or term period (default: this year)")
-    start: dt.date = Field(None, description="First day of a custom period")
-    end: dt.date = Field(None, description="Last day of a custom period (at most five years after start)")
-    region: str = Field(None, max_length=200, description="A wellbeing area's code, within the token's scope")
-    sector: str = Field(
-        None, description="A unit sector's code (see /vocabularies/)", json_schema_extra={"enum": Unit.Sector.values}
+    year: Annotated[int, Field(ge=2000, le=2100)] | Omitted = Field(
+        None, description="The year of a year or term period (default: this year)"
     )
-    type: str = Field(
-        None, description="A request type's code (see /vocabularies/)", json_schema_extra={"enum": RequestType.values}
+    start: dt.date | Omitted = Field(None, description="First day of a custom period")
+    end: dt.date | Omitted = Field(None, description="Last day of a custom period (at most five years after start)")
+    region: Annotated[str, Field(max_length=200)] | Omitted = Field(
+        None, description="A wellbeing area's code, within the token's scope"
     )
-    lang: Literal["fi", "sv", "en"] = Field(
+    sector: str | Omitted = Field(
+        None, description="A unit sector's code (see /vocabularies/)", json_schema_extra=one_of(Unit.Sector.values)
+    )
+    type: str | Omitted = Field(
+        None, description="A request type's code (see /vocabularies/)", json_schema_extra=one_of(RequestType.values)
+    )
+    lang: Literal["fi", "sv", "en"] | Omitted = Field(
         None, description="Language of the labels: fi, sv or en (default: Accept-Language)"
     )
 
