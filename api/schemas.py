@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import StringConstraints, model_validator
+from pydantic import StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
 from engagements.models import RequestType
@@ -33,14 +33,8 @@ class Error(Schema):
 
 
 class Query(Schema):
-    """Query parameters: each optional; an empty one (`?region=`, as the dashboard's form sends
-    it) counts as not given. None is the default, but never a value a client sends, so the
-    description says `integer`, not `integer or null`."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_absent(cls, data: Any) -> Any:
-        return {k: v for k, v in data.items() if v != ""} if isinstance(data, dict) else data
+    """Query parameters: each optional (an empty one counts as not given: api.views.JsonOnly).
+    None is the default but never a value a client sends, so it stays out of the description."""
 
 
 def one_of(codes: list[str]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.datastructures import MultiValueDict
 from django.utils.functional import Promise
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
@@ -57,12 +58,18 @@ class UnsupportedMediaType(Exception):
 
 
 class JsonOnly(Parser):
-    """A body is JSON and says so; anything else is a 415, not a guess."""
+    """A body is JSON and says so; anything else is a 415, not a guess. An empty query parameter
+    (`?region=`, as the dashboard's form sends its blank filters) counts as not given."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         if request.content_type != "application/json":
             raise UnsupportedMediaType
         return super().parse_body(request)
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        return {key: value for key, value in super().parse_querydict(data, list_fields, request).items() if value != ""}
 
 
 api = NinjaAPI(
@@ -96,10 +103,11 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     """ninja's 422 becomes the API's 400, with each parameter's errors under its name."""
     fields: dict[str, list[str]] = {}
     for problem in exc.errors:
-        source, *where = problem.get("loc", ()) or ("body",)
-        if source == "body" and where[:1] == ["body"]:
-            where = where[1:]  # the single body parameter's own name
-        name = ".".join(str(part) for part in where) or str(source)
+        # ("query", "filters", "year", "int") or ("body", "body", "payments", 3): the source, the
+        # operation's schema parameter, the field, then an index or the branch of a union.
+        loc = [str(part) for part in problem.get("loc", ())]
+        where = loc[2:] or loc[1:] or ["body"]
+        name = ".".join(where[:2]) if len(where) > 1 and where[1].isdigit() else where[0]
         fields.setdefault(name[:60], []).append(str(problem.get("msg", "")))
     return error(400, "invalid_parameters", "Some parameters are not valid.", fields=fields)
 

@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from api.schemas import StatisticsQuery
 from api.views import describe
 from engagements.models import Assignment, ExpenseClaim, Request
 from engagements.payments import unpaid_payments
@@ -473,6 +474,8 @@ def test_hostile_statistics_parameters_get_400(params: dict[str, str], manager: 
     response = call("statistics", issue(manager), **params)
     assert response.status_code == 400, response.content
     matches_schema("statistics", response)
+    # Each error under the parameter's own name, as a developer would look for it.
+    assert set(response.json().get("fields", {})) <= set(StatisticsQuery.model_fields)
 
 
 @pytest.mark.parametrize(
@@ -516,6 +519,8 @@ def test_hostile_mark_paid_bodies_get_400_or_change_nothing(body: bytes, coordin
     assert response.status_code in (200, 400)
     if response.status_code == 200:
         assert response.json() == {"marked_paid": 0}
+    for name in response.json().get("fields", {}):
+        assert re.fullmatch(r"body|payments(\.[0-9]+)?", name), name
     matches_schema("payments-paid", response)
 
 
@@ -526,6 +531,17 @@ def test_mark_paid_wants_json_and_post(coordinator: User) -> None:
     response = Client().get(reverse("api:payments-paid"), headers=headers)
     assert response.status_code == 405
     assert response["Allow"] == "POST"
+    assert response.json()["error"] == "method_not_allowed"  # JSON, as every refusal
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.usefixtures("statistics_data")
+def test_blank_parameters_count_as_not_given_as_on_the_page(manager: User) -> None:
+    # The dashboard's form sends its empty filters; a URL copied from it must work.
+    raw = issue(manager)
+    blank = call("statistics", raw, year="2025", period="", region="", sector="", type="", lang="")
+    assert blank.status_code == 200, blank.content
+    assert blank.json() == call("statistics", raw, year="2025").json()
 
 
 # Rate limit and audit -------------------------------------------------------------------------
@@ -550,11 +566,13 @@ def test_every_use_is_audited_with_its_outcome_and_last_use_shown(manager: User)
     token = ApiToken.objects.get()
     assert token.last_used_at is None
     call("vocabularies", raw)
+    call("vocabularies", raw, lang="fi")
     call("statistics", raw)
     uses = AuditEvent.objects.filter(object_type="registry.apitoken", object_id=str(token.pk), action="view")
     assert sorted(uses.values_list("detail", flat=True)) == [
         "API GET /api/v1/statistics/ 403",
         "API GET /api/v1/vocabularies/ 200",
+        "API GET /api/v1/vocabularies/ 400",
     ]
     assert set(uses.values_list("actor", flat=True)) == {manager.pk}
     token.refresh_from_db()
