@@ -108,8 +108,8 @@ class Statistics(Schema):
 
 
 class PageQuery(Query):
-    limit: int = Field(100, ge=1, le=500, description="Rows per page")
-    offset: int = Field(0, ge=0, le=10**9, description="Rows to skip")
+    limit: int = Field(100, ge=1, le=500, description="Rows per page (default 100)")
+    offset: int = Field(0, ge=0, le=10**9, description="Rows to skip (default 0)")
 
 
 class Payment(Schema):

@@ -163,7 +163,7 @@ REFUSALS = {
 
 def answers(ok: type, described: str, refusals: dict[int, str]) -> dict[str, Any]:
     """The responses of an operation: its answer and every refusal, each with its schema and words."""
-    statuses = refusals | REFUSALS
+    statuses = dict(sorted((refusals | REFUSALS).items()))
     return {
         "response": {200: ok} | dict.fromkeys(statuses, Error),
         "openapi_extra": {
