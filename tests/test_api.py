@@ -536,6 +536,14 @@ def test_mark_paid_wants_json_and_post(coordinator: User) -> None:
     assert response["Cache-Control"] == "no-store"
 
 
+def test_a_body_over_the_upload_limit_is_413(coordinator: User, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = {"payments": ["fee-1"] * 200}
+    response = call("payments-paid", issue(coordinator), body=body)
+    assert response.status_code == 413
+    matches_schema("payments-paid", response)
+
+
 @pytest.mark.usefixtures("statistics_data")
 def test_blank_parameters_count_as_not_given_as_on_the_page(manager: User) -> None:
     # The dashboard's form sends its empty filters; a URL copied from it must work.
