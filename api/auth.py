@@ -78,7 +78,7 @@ class TokenAuth(HttpBearer):
                 {"Retry-After": str(limited.retry_after)},
             ) from None
         # From here on every outcome is recorded against the token (api.views.audited).
-        request.api_token = api_token  # type: ignore[attr-defined]
+        request.api_token = api_token  # type: ignore[attr-defined]  # set as ninja sets request.auth
         # The request acts as the token's owner (never as whoever holds the session cookie).
         request.user = api_token.user
         if self.scope not in api_token.effective_scopes():
