@@ -14,10 +14,10 @@ from django.shortcuts import get_object_or_404
 from django.utils.crypto import constant_time_compare
 
 from engagements import answerlinks
-from engagements.models import Assignment, ExpenseClaim, Request
+from engagements.models import Assignment, ExpenseClaim, Request, RequestType, ReviewComment
 from registry.access import coordinator_regions
 from registry.http import AuthenticatedHttpRequest
-from registry.models import Unit, User
+from registry.models import Role, Unit, User
 
 # Unit members ------------------------------------------------------------------------------------
 
@@ -117,4 +117,63 @@ def get_assignment_for_coordinator(request: AuthenticatedHttpRequest, pk: int) -
 def claims_for_coordinator(request: AuthenticatedHttpRequest) -> QuerySet[ExpenseClaim]:
     return ExpenseClaim.objects.in_regions(coordinator_regions(request)).select_related(
         "assignment__expert__user", "assignment__request__unit"
+    )
+
+
+# Material reviews --------------------------------------------------------------------------------
+
+
+def get_review_for_expert(request: AuthenticatedHttpRequest, pk: int) -> Assignment:
+    """The reviewer's own confirmed (or, once closed, attended) review; anything else is 404."""
+    return get_object_or_404(
+        Assignment.objects.select_related("request__unit", "expert__user"),
+        pk=pk,
+        expert__user=request.user,
+        request__type=RequestType.MATERIAL_REVIEW,
+        status__in=[Assignment.Status.CONFIRMED, Assignment.Status.ATTENDED],
+    )
+
+
+def get_comment_for_expert(request: AuthenticatedHttpRequest, assignment: Assignment, pk: int) -> ReviewComment:
+    return get_object_or_404(ReviewComment, pk=pk, assignment=assignment)
+
+
+def review_reader_required(view: Any) -> Any:
+    """The unit's members and coordinators read a review's comments; other signed-in people get 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.unit_memberships.exists() and not request.user.has_role(Role.COORDINATOR):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def get_review_request_for_reader(request: AuthenticatedHttpRequest, pk: int) -> Request:
+    """A review request of the reader's unit, or in a coordinator's regions (otherwise 404)."""
+    return get_object_or_404(
+        Request.objects.visible_to(request.user).filter(type=RequestType.MATERIAL_REVIEW).select_related("unit"),
+        pk=pk,
+    )
+
+
+def get_review_comment_for_member(request: AuthenticatedHttpRequest, pk: int) -> ReviewComment:
+    """A submitted comment on a review of the member's unit: the unit asks about it and marks it."""
+    return get_object_or_404(
+        ReviewComment.objects.submitted().select_related("assignment__request"),
+        pk=pk,
+        assignment__request__in=Request.objects.visible_to_unit_member(request.user),
+    )
+
+
+def get_review_document_for_reader(request: AuthenticatedHttpRequest, assignment_pk: int) -> Assignment:
+    """The reviewer's own document for the reviewer; a submitted one for the unit and coordinators."""
+    mine = Q(expert__user=request.user)
+    readable = Q(request__in=Request.objects.visible_to(request.user), review__submitted_at__isnull=False)
+    return get_object_or_404(
+        Assignment.objects.filter(mine | readable, request__type=RequestType.MATERIAL_REVIEW).select_related("review"),
+        pk=assignment_pk,
+        review__document__gt="",
     )

@@ -26,6 +26,7 @@ from engagements.models import (
     KilometreRate,
     Request,
     UnitFeedback,
+    adoption_summary,
 )
 from registry.access import role_required
 from registry.files import private_file_response
@@ -147,10 +148,13 @@ def history(request: AuthenticatedHttpRequest) -> HttpResponse:
         .select_related("request__unit__organisation", "role", "request__unit_feedback", "request__impact_note")
         .select_related("feedback")
         .prefetch_related(Prefetch("expense_claims", queryset=ExpenseClaim.objects.order_by("created_at")))
+        .prefetch_related("review_comments")
         .order_by("-request__starts_at", "-request__deadline", "-pk")
     )
     years: dict[int, dict[str, Any]] = defaultdict(lambda: {"count": 0, "fees": Decimal("0"), "expenses": Decimal("0")})
     for assignment in assignments:
+        # A review's impact note includes what came of the comments ("4 of your 6 were adopted").
+        assignment.review_summary = adoption_summary(list(assignment.review_comments.all()))  # type: ignore[attr-defined]  # for the template only, not a field
         end = assignment.request.end_time()
         year = timezone.localtime(end).year if end else timezone.localdate().year
         if assignment.status == Assignment.Status.ATTENDED:

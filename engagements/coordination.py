@@ -141,7 +141,7 @@ def _detail(request: AuthenticatedHttpRequest, obj: Request, status: int = 200, 
     # How the messages to each expert about their offer went: channel, sent, arrived.
     sent = deliveries(assignments)
     for assignment in assignments:
-        assignment.deliveries = sent[assignment.pk]  # type: ignore[attr-defined]
+        assignment.deliveries = sent[assignment.pk]  # type: ignore[attr-defined]  # for the template only, not a field
     pending = obj.created_by.unit_memberships.filter(unit=obj.unit, approved_at__isnull=True).exists()
     expert_feedback = list(obj.assignments.filter(feedback__isnull=False).select_related("expert", "feedback"))
     AuditEvent.record_many(

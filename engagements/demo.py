@@ -19,6 +19,7 @@ from engagements.models import (
     ImpactNote,
     KilometreRate,
     Request,
+    ReviewComment,
     UnitFeedback,
 )
 from experts.models import EngagementRole, ExpertProfile, Language, Theme
@@ -667,3 +668,56 @@ def seed_generated_requests(count: int) -> None:
                 )
             )
     Assignment.objects.bulk_create(assignments, batch_size=2000)
+
+
+def seed_review() -> None:
+    """A material review under way: one reviewer has submitted numbered comments, the unit asked
+    about one and marked what it adopted, so the reviewer's work space and the unit's comments page
+    have something to show."""
+    title = "Arvioinnin toimintakortit selkokielelle"
+    if Request.objects.filter(title=title).exists():
+        return
+    member = User.objects.get(email="unit@demo.test")
+    reviewer = ExpertProfile.objects.get(user__email="expert@demo.test")
+    membership = member.unit_memberships.select_related("unit").first()
+    assert membership is not None  # the demo unit member is seeded with a unit
+    unit = membership.unit
+    request = Request.objects.create(
+        unit=unit,
+        created_by=member,
+        type="material_review",
+        title=title,
+        purpose="Haluamme, että nuoret ja vanhemmat ymmärtävät, mitä arvioinnissa tapahtuu.",
+        task="Lue toimintakortit. Onko kieli ymmärrettävää? Mikä kohta hämmentää tai pelottaa?",
+        audience="Nuoret ja perheet",
+        format="remote",
+        deadline=timezone.localdate() + dt.timedelta(days=10),
+        estimated_hours=3,
+        contact_name="Sari Sosiaalityöntekijä",
+        contact_email="unit@demo.test",
+        status="confirmed",
+        programme_theme=PROGRAMME_FOR_TYPE.get("material_review", ""),
+        submitted_at=timezone.now() - dt.timedelta(days=12),
+        confirmed_at=timezone.now() - dt.timedelta(days=8),
+    )
+    request.languages.set([Language.objects.get(code="fi")])
+    assignment = Assignment.objects.create(
+        request=request,
+        expert=reviewer,
+        role=EngagementRole.objects.get(code="material_reviewer"),
+        status="confirmed",
+        offer_expires_at=timezone.now() - dt.timedelta(days=9),
+        confirmed_at=timezone.now() - dt.timedelta(days=8),
+    )
+    comments = [
+        ("Kortti 2, otsikko", "Sana 'arviointi' kuulostaa tuomitsevalta. Ehdotan: 'katsotaan yhdessä'."),
+        ("Kortti 4", "Lauseet ovat pitkiä. Jakaisin ne kolmeen lyhyempään."),
+        ("Kortti 5, kuva", "Kuvassa on vain aikuisia; lisäisin nuoren."),
+    ]
+    for anchor, text in comments:
+        assignment.add_review_comment(ReviewComment(anchor=anchor, text=text, language="fi"), by=reviewer.user)
+    assignment.submit_review(reviewer.user)
+    first, second, _third = ReviewComment.objects.filter(assignment=assignment).order_by("number")
+    first.ask("Mitä muita sanoja ehdottaisit?", by=member, language="fi")
+    first.mark_adoption("adopted", "Uudet kortit käyttöön maaliskuusta.", by=member, language="fi")
+    second.mark_adoption("partly", "", by=member, language="fi")

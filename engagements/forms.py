@@ -21,6 +21,7 @@ from engagements.models import (
     ProgrammeTheme,
     Request,
     RequestType,
+    ReviewComment,
     UnitFeedback,
 )
 from experts.models import Language, Theme
@@ -514,3 +515,52 @@ class CalendarOptionsForm(forms.ModelForm):
             ),
             "include_requests": _("Only the time, the type and a link, like your own engagements."),
         }
+
+
+# Material reviews --------------------------------------------------------------------------------
+
+
+class ReviewCommentForm(forms.ModelForm):
+    class Meta:
+        model = ReviewComment
+        fields = ["anchor", "text"]
+        widgets = {
+            "anchor": forms.TextInput(attrs={"autocomplete": "off"}),
+            "text": forms.Textarea(attrs={"rows": 6, "data-autosave": "review-comment"}),
+        }
+        help_texts = {
+            "text": _("Saved as a draft: only you see it until you submit the review. Do not name clients."),
+        }
+
+
+class ReviewDocumentForm(AttachmentForm):
+    """The commented document: the same checks as every request attachment."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = _("Commented document")
+
+
+class ReviewQuestionForm(forms.Form):
+    question = forms.CharField(
+        label=_("Your question to the reviewer"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One question per comment. The reviewer answers in the service."),
+    )
+
+
+class ReviewAnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Your answer"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AdoptionForm(forms.ModelForm):
+    class Meta:
+        model = ReviewComment
+        fields = ["adoption", "adoption_note"]
+        widgets = {"adoption": forms.RadioSelect}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["adoption"].required = True
+        without_blank_radio(self)

@@ -348,6 +348,8 @@ class Request(models.Model):
             missing.append("expert_feedback")
         if not ImpactNote.objects.filter(request=self).exists():
             missing.append("impact_note")
+        if self.is_review and ReviewComment.objects.submitted().filter(assignment__request=self, adoption="").exists():
+            missing.append("adoption")
         return missing
 
     def impact_reminders_start(self) -> dt.datetime | None:
@@ -383,14 +385,19 @@ class Request(models.Model):
             notifications.unit_feedback_reminder(row)
             done.append("unit")
         impact_start = row.impact_reminders_start()
+        # What a review's comments led to is part of the impact note, and reminded of with it.
+        missing = row.missing_after_engagement()
         if (
             impact_start
-            and not ImpactNote.objects.filter(request=row).exists()
+            and ("impact_note" in missing or "adoption" in missing)
             and follow_up_due(impact_start, row.impact_reminders, now)
         ):
             row.impact_reminders += 1
             row.save(update_fields=["impact_reminders"])
-            notifications.impact_note_requested(row)
+            if "impact_note" in missing:
+                notifications.impact_note_requested(row)
+            if "adoption" in missing:
+                notifications.adoption_requested(row)
             done.append("impact")
         if row.time_ran_out(now):
             row.close_because_time_ran_out()
@@ -461,6 +468,11 @@ class Request(models.Model):
         self.assignments.update(decline_reason="", cancel_reason="")
         ExpertFeedback.objects.filter(assignment__request=self).update(free_text="")
         Debrief.objects.filter(assignment__request=self).update(note="")
+        ReviewComment.objects.filter(assignment__request=self).update(
+            anchor="", text="", question="", answer="", adoption_note=""
+        )
+        for review in Review.objects.filter(assignment__request=self):
+            review.forget_document()
         ExpenseClaim.objects.filter(assignment__request=self).update(description="", return_reason="")
         self.refresh_from_db()
 
@@ -887,6 +899,88 @@ class Assignment(models.Model):
             notifications.assignment_cancelled(row, by, was_confirmed)
         self.refresh_from_db()
 
+    # Material review: the reviewer's steps ------------------------------------------------------
+
+    def _lock_for_reviewing(self) -> tuple[Request, Assignment, Review]:
+        """Locks the request and the assignment, and checks that the reviewer may still write:
+        confirmed to a review (attendance, marked by the coordinator, closes it) and not submitted."""
+        request, row = lock_assignment(self.pk)
+        if not request.is_review or row.status != self.Status.CONFIRMED:
+            raise InvalidTransition(_("This review is closed."))
+        review, _created = Review.objects.get_or_create(assignment=row)
+        if review.submitted_at:
+            raise InvalidTransition(_("You have already submitted this review."))
+        return request, row, review
+
+    def add_review_comment(self, comment: ReviewComment, *, by: Any) -> None:
+        """A draft comment, numbered next in the reviewer's list."""
+        with transaction.atomic():
+            request, row, review = self._lock_for_reviewing()
+            count = ReviewComment.objects.filter(assignment=row).count()
+            if count >= MAX_REVIEW_COMMENTS:
+                raise InvalidTransition(
+                    _("A review can have at most %(count)d comments.") % {"count": MAX_REVIEW_COMMENTS}
+                )
+            comment.assignment = row
+            comment.number = count + 1
+            comment.save()
+
+    def edit_review_comment(self, comment: ReviewComment, *, by: Any) -> None:
+        with transaction.atomic():
+            self._lock_for_reviewing()
+            comment.save(update_fields=["anchor", "text", "language", "updated_at"])
+
+    def remove_review_comment(self, comment: ReviewComment, *, by: Any) -> None:
+        """Removes a draft comment; the ones after it move up a number, so the list has no gaps."""
+        with transaction.atomic():
+            request, row, review = self._lock_for_reviewing()
+            ReviewComment.objects.filter(pk=comment.pk, assignment=row).delete()
+            for later in ReviewComment.objects.filter(assignment=row, number__gt=comment.number).order_by("number"):
+                ReviewComment.objects.filter(pk=later.pk).update(number=later.number - 1)
+
+    def attach_review_document(self, upload_name: str, clean: Any, *, by: Any) -> None:
+        """The commented document (already through registry.uploads.clean_upload); replaces an
+        earlier one."""
+        with transaction.atomic():
+            request, row, review = self._lock_for_reviewing()
+            old_storage, old_name = review.document.storage, review.document.name
+            review.document = clean.file
+            review.document_name, review.document_type, review.document_size = (
+                upload_name[:200],
+                clean.content_type,
+                clean.size,
+            )
+            review.save()
+            if old_name:
+                transaction.on_commit(lambda: old_storage.delete(old_name))
+            record(by, row, "review document uploaded")
+
+    def submit_review(self, by: Any) -> None:
+        """Sends the comments and the document to the unit; late is possible until the
+        coordinator closes the review. The unit and the coordinators are told."""
+        with transaction.atomic():
+            request, row, review = self._lock_for_reviewing()
+            if not ReviewComment.objects.filter(assignment=row).exists() and not review.document:
+                raise InvalidTransition(_("Write at least one comment or upload a commented document first."))
+            review.submitted_at = timezone.now()
+            review.save(update_fields=["submitted_at"])
+            record(by, row, "review submitted")
+            notifications.review_submitted(row)
+        self.refresh_from_db()
+
+    @transaction.atomic
+    def remind_of_review_deadline(self, now: dt.datetime) -> bool:
+        """Once per reviewer, before the deadline, unless already submitted (quiet hours apply)."""
+        request, row = lock_assignment(self.pk)
+        if row.status != self.Status.CONFIRMED or row.event_reminder_sent_at or not request.is_review:
+            return False
+        if Review.objects.filter(assignment=row, submitted_at__isnull=False).exists():
+            return False
+        row.event_reminder_sent_at = now
+        row.save(update_fields=["event_reminder_sent_at", "updated_at"])
+        notifications.review_deadline_reminder(row)
+        return True
+
 
 def engagement_hours(request: Request) -> Decimal:
     if request.starts_at and request.ends_at:
@@ -946,6 +1040,205 @@ class CalendarFeed(models.Model):
         self.created_at = timezone.now()
         self.last_used_at = None
         self.save(update_fields=["token", "created_at", "last_used_at"])
+
+
+# Material reviews --------------------------------------------------------------------------------
+# A confirmed reviewer writes numbered comments on the material (drafts until submitted), or uploads
+# a commented document, and submits by the deadline; late is possible until the coordinator marks
+# attendance, which closes the review. The unit reads the submitted comments under the reviewer's
+# display name, asks one clarifying question per comment, and marks what it adopted. Each step
+# locks the assignment's request, then the assignment (`lock_assignment`), then the comment.
+
+MAX_REVIEW_COMMENTS = 200  # per reviewer: a bound on hostile input, far above any real review
+
+
+def review_document_path(instance: Review, filename: str) -> str:
+    return f"reviews/{instance.assignment_id}/{secrets.token_hex(16)}"
+
+
+class ReviewProgress(models.TextChoices):
+    NOT_STARTED = "not_started", _("Not started")
+    DRAFTING = "drafting", _("Drafting")
+    SUBMITTED = "submitted", _("Submitted")
+    LATE = "late", _("Late")
+
+
+class Review(models.Model):
+    """One reviewer's work on a material review: the commented document, if any, and when it was
+    submitted. Made when the reviewer first saves something."""
+
+    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="review")
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    document = models.FileField(_("commented document"), upload_to=review_document_path, blank=True)
+    document_name = models.CharField(_("file name"), max_length=200, blank=True)
+    document_type = models.CharField(max_length=100, blank=True)
+    document_size = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+
+    def __str__(self) -> str:
+        return f"review {self.assignment_id}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        storage, name = self.document.storage, self.document.name
+        result = super().delete(*args, **kwargs)
+        if name:
+            transaction.on_commit(lambda: storage.delete(name))
+        return result
+
+    def forget_document(self) -> None:
+        """Retention: the commented document goes with the request's other files."""
+        if self.document:
+            self.document.delete(save=False)
+            Review.objects.filter(pk=self.pk).update(
+                document="", document_name="", document_type="", document_size=None
+            )
+
+
+def review_progress(assignment: Assignment, review: Review | None, comments: int, now: dt.datetime) -> str:
+    """Not started, drafting, submitted or late (the deadline passed without a submission)."""
+    if review is not None and review.submitted_at:
+        return ReviewProgress.SUBMITTED
+    if assignment.request.has_ended(now):
+        return ReviewProgress.LATE
+    if comments or (review is not None and review.document):
+        return ReviewProgress.DRAFTING
+    return ReviewProgress.NOT_STARTED
+
+
+class Adoption(models.TextChoices):
+    ADOPTED = "adopted", _("Adopted")
+    PARTLY = "partly", _("Partly adopted")
+    NOT_ADOPTED = "not_adopted", _("Not adopted")
+
+
+class ReviewCommentQuerySet(models.QuerySet["ReviewComment"]):
+    def submitted(self) -> ReviewCommentQuerySet:
+        return self.filter(assignment__review__submitted_at__isnull=False)
+
+
+class ReviewComment(models.Model):
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="review_comments")
+    number = models.PositiveSmallIntegerField(_("number"))
+    anchor = models.CharField(
+        _("where in the material"),
+        max_length=200,
+        blank=True,
+        help_text=_("A section, a page or a short quote, so that the unit finds the place."),
+    )
+    text = models.TextField(_("comment"), max_length=4000)
+    language = written_in_field()
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    question = models.TextField(_("clarifying question"), max_length=1000, blank=True)
+    question_language = written_in_field()
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    asked_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(_("answer"), max_length=2000, blank=True)
+    answer_language = written_in_field()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    adoption = models.CharField(_("what came of it"), max_length=12, choices=Adoption.choices, blank=True)
+    adoption_note = models.CharField(_("a word why (optional)"), max_length=500, blank=True)
+    adoption_language = written_in_field()
+    adoption_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    adoption_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReviewCommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["assignment", "number"]
+        constraints = [models.UniqueConstraint(fields=["assignment", "number"], name="review_comment_number")]
+        verbose_name = _("review comment")
+        verbose_name_plural = _("review comments")
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id} #{self.number}"
+
+    def ask(self, question: str, *, by: Any, language: str) -> None:
+        """The unit's one clarifying question, on a submitted comment; the reviewer is told."""
+        with transaction.atomic():
+            request, assignment, row = _lock_comment(self.pk)
+            if not _is_submitted(assignment):
+                raise InvalidTransition(_("Questions can be asked only on submitted comments."))
+            if row.question:
+                raise InvalidTransition(_("A question has already been asked about this comment."))
+            row.question, row.question_language, row.asked_by, row.asked_at = question, language, by, timezone.now()
+            row.save(update_fields=["question", "question_language", "asked_by", "asked_at", "updated_at"])
+            record(by, assignment, f"question on review comment {row.number}")
+            notifications.review_question_asked(assignment)
+        self.refresh_from_db()
+
+    def give_answer(self, answer: str, *, by: Any, language: str) -> None:
+        """The reviewer answers in the service: no contact details change hands."""
+        with transaction.atomic():
+            request, assignment, row = _lock_comment(self.pk)
+            if not row.question:
+                raise InvalidTransition(_("There is no question to answer."))
+            if row.answer:
+                raise InvalidTransition(_("You have already answered this question."))
+            row.answer, row.answer_language, row.answered_at = answer, language, timezone.now()
+            row.save(update_fields=["answer", "answer_language", "answered_at", "updated_at"])
+            record(by, assignment, f"answer on review comment {row.number}")
+            notifications.review_question_answered(assignment, row.asked_by)
+        self.refresh_from_db()
+
+    def mark_adoption(self, adoption: str, note: str, *, by: Any, language: str) -> None:
+        """The unit tells what came of the comment (and may change its mind until the request
+        closes). When every comment of the reviewer is marked, the reviewer is told."""
+        with transaction.atomic():
+            request, assignment, row = _lock_comment(self.pk)
+            if not _is_submitted(assignment):
+                raise InvalidTransition(_("Only submitted comments can be marked."))
+            if request.status in (Request.Status.CLOSED, Request.Status.CANCELLED):
+                raise InvalidTransition(_("This request is closed."))
+            first_time = not row.adoption
+            row.adoption, row.adoption_note, row.adoption_language = adoption, note, language
+            row.adoption_by, row.adoption_at = by, timezone.now()
+            row.save(
+                update_fields=[
+                    "adoption",
+                    "adoption_note",
+                    "adoption_language",
+                    "adoption_by",
+                    "adoption_at",
+                    "updated_at",
+                ]
+            )
+            record(by, assignment, f"adoption of review comment {row.number}")
+            unmarked = ReviewComment.objects.filter(assignment=assignment, adoption="").exists()
+            if first_time and not unmarked:
+                notifications.review_outcome(assignment)
+            request.close_if_done()
+        self.refresh_from_db()
+
+
+def _lock_comment(pk: int) -> tuple[Request, Assignment, ReviewComment]:
+    assignment_id = ReviewComment.objects.values_list("assignment_id", flat=True).get(pk=pk)
+    request, assignment = lock_assignment(assignment_id)
+    row = ReviewComment.objects.select_for_update(no_key=True).get(pk=pk)
+    return request, assignment, row
+
+
+def _is_submitted(assignment: Assignment) -> bool:
+    return Review.objects.filter(assignment=assignment, submitted_at__isnull=False).exists()
+
+
+def adoption_summary(comments: list[ReviewComment]) -> dict[str, int]:
+    """How many comments were given, marked, adopted (fully or partly) — for the expert's impact note."""
+    marked = [c for c in comments if c.adoption]
+    return {
+        "given": len(comments),
+        "marked": len(marked),
+        "adopted": sum(1 for c in marked if c.adoption == Adoption.ADOPTED),
+        "partly": sum(1 for c in marked if c.adoption == Adoption.PARTLY),
+    }
 
 
 # After the engagement ------------------------------------------------------------------------------

@@ -49,6 +49,12 @@ MESSAGES = {
     "impact_note_requested": _("What happened next? Please tell the experts: %(title)s"),
     "impact_note_written": _("The unit told what happened next: %(title)s"),
     "debrief_requested": _("A debrief is needed: %(title)s"),
+    "review_submitted": _("A reviewer submitted their comments: %(title)s"),
+    "review_question": _("The unit asked about your comment: %(title)s"),
+    "review_answer": _("The reviewer answered your question: %(title)s"),
+    "review_outcome": _("The unit told what came of your comments: %(title)s"),
+    "review_deadline": _("Reminder: your review is due soon: %(title)s"),
+    "adoption_requested": _("Please tell the reviewers what came of their comments: %(title)s"),
 }
 
 
@@ -74,6 +80,12 @@ EMAIL_HEADLINES = {
     "impact_note_requested": _("What happened next? Please tell the experts"),
     "impact_note_written": _("The unit told what happened next"),
     "debrief_requested": _("A debrief is needed"),
+    "review_submitted": _("A reviewer submitted their comments"),
+    "review_question": _("The unit asked about your comment"),
+    "review_answer": _("The reviewer answered your question"),
+    "review_outcome": _("The unit told what came of your comments"),
+    "review_deadline": _("Reminder: your review is due soon"),
+    "adoption_requested": _("Please tell the reviewers what came of their comments"),
 }
 
 
@@ -430,3 +442,61 @@ def debrief_requested(assignment: Assignment) -> None:
         url_name="engagements:debriefs",
         assignment=assignment,
     )
+
+
+# Material reviews: the reviewer and the unit talk through the service only, so neither learns the
+# other's contact details from this flow.
+
+
+def review_submitted(assignment: Assignment) -> None:
+    request = assignment.request
+    notify([request.created_by], "review_submitted", request, url_name="engagements:unit-review", url_arg=request.pk)
+    _tell_coordinators("review_submitted", request, assignment)
+
+
+def review_question_asked(assignment: Assignment) -> None:
+    notify(
+        [assignment.expert.user],
+        "review_question",
+        assignment.request,
+        url_name="engagements:review",
+        url_arg=assignment.pk,
+        assignment=assignment,
+    )
+
+
+def review_question_answered(assignment: Assignment, asked_by: User | None) -> None:
+    request = assignment.request
+    notify(
+        [asked_by or request.created_by],
+        "review_answer",
+        request,
+        url_name="engagements:unit-review",
+        url_arg=request.pk,
+    )
+
+
+def review_outcome(assignment: Assignment) -> None:
+    notify(
+        [assignment.expert.user],
+        "review_outcome",
+        assignment.request,
+        url_name="engagements:review",
+        url_arg=assignment.pk,
+        assignment=assignment,
+    )
+
+
+def review_deadline_reminder(assignment: Assignment) -> None:
+    notify(
+        [assignment.expert.user],
+        "review_deadline",
+        assignment.request,
+        url_name="engagements:review",
+        url_arg=assignment.pk,
+        assignment=assignment,
+    )
+
+
+def adoption_requested(request: Request) -> None:
+    notify([request.created_by], "adoption_requested", request, url_name="engagements:unit-review", url_arg=request.pk)

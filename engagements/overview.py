@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from engagements.models import Assignment, Debrief, Request
+from engagements.models import Assignment, Debrief, Request, RequestType, Review, ReviewProgress, review_progress
 from experts.models import ExpertProfile
 from registry.models import AccessibilityFeedback, Channel, OutgoingMessage, OutgoingMessageQuerySet, UnitMembership
 
@@ -52,6 +52,7 @@ def coordinator_overview(regions: Any, now: dt.datetime | None = None, *, items:
             "debriefs",
             Debrief.objects.in_regions(regions).open().select_related("assignment__expert", "assignment__request"),
         ),
+        "reviews": _reviews_section(requests, now, items=items),
         "undelivered": _section("undelivered", mail_in_scope(regions).undelivered().order_by("created_at", "pk")),
         # Feedback on the service's accessibility concerns every coordinator, whatever their
         # regions; the law gives 14 days to answer (oldest first).
@@ -78,3 +79,22 @@ def mail_in_scope(regions: Any) -> OutgoingMessageQuerySet:
     experts = ExpertProfile.objects.in_regions(regions).values("user_id")
     members = UnitMembership.objects.filter(unit__region__in=regions).values("user_id")
     return mail.filter(Q(user_id__in=experts) | Q(user_id__in=members))
+
+
+def _reviews_section(requests: QuerySet[Request], now: dt.datetime, *, items: bool) -> Section:
+    """Material reviews still open (confirmed reviewers), each with its progress: not started,
+    drafting, submitted or late. Submitted ones wait for the coordinator to mark them done."""
+    open_reviews = (
+        Assignment.objects.confirmed()
+        .filter(request__type=RequestType.MATERIAL_REVIEW, request__in=requests.values("pk"))
+        .select_related("request", "expert", "review")
+        .annotate(comment_count=Count("review_comments"))
+        .order_by("request__ends_at", "pk")
+    )
+    rows = []
+    if items:
+        for assignment in open_reviews[:LIST_LIMIT]:
+            review: Review | None = getattr(assignment, "review", None)
+            progress = review_progress(assignment, review, assignment.comment_count, now)
+            rows.append((assignment, progress, ReviewProgress(progress).label))
+    return Section("reviews", open_reviews.count(), rows)

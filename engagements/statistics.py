@@ -29,7 +29,17 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from engagements.models import Assignment, Debrief, ExpenseClaim, ProgrammeTheme, Request, RequestType
+from engagements.models import (
+    Adoption,
+    Assignment,
+    Debrief,
+    ExpenseClaim,
+    ProgrammeTheme,
+    Request,
+    RequestType,
+    Review,
+    ReviewComment,
+)
 from experts.models import Application, ExpertProfile, Theme
 
 SMALL_CELL = 3
@@ -263,8 +273,10 @@ def core_figures(period: Period, scope: Scope) -> dict[str, Any]:
         .filter(created_at__gte=start, created_at__lt=end, status=ExpertProfile.Status.ACTIVE)
         .count(),
     }
+    reviews = _review_figures(Review.objects.filter(scope.q("assignment__request__")), start, end)
     return {
         **counts,
+        **reviews,
         "fulfilment_rate": _pct(counts["fulfilled"], counts["received"]),
         "median_days": _median_days(received, counts["confirmed"]),
         **held_counts,
@@ -282,6 +294,62 @@ def core_figures(period: Period, scope: Scope) -> dict[str, Any]:
         **new_people,
         "held_qs": held,
     }
+
+
+ADOPTED = (Adoption.ADOPTED, Adoption.PARTLY)
+
+
+def _review_figures(reviews: QuerySet[Review], start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
+    """Material reviews submitted in the period, their comments, and the share of the comments the
+    units marked that they adopted fully or partly. Two queries."""
+    done = reviews.filter(submitted_at__gte=start, submitted_at__lt=end)
+    comments = ReviewComment.objects.filter(assignment__review__in=done.values("pk")).aggregate(
+        given=Count("pk"),
+        marked=Count("pk", filter=~Q(adoption="")),
+        adopted=Count("pk", filter=Q(adoption__in=ADOPTED)),
+    )
+    return {
+        "reviews_done": done.count(),
+        "review_comments": comments["given"],
+        "adoption_rate": _pct(comments["adopted"], comments["marked"]),
+    }
+
+
+def reviews_by_theme(scope: Scope, period: Period) -> Table:
+    """Reviews done, comments given and the adoption rate per theme of the request, in one query.
+    A review of a request with several themes counts under each."""
+    start, end = period.bounds()
+    done = Review.objects.filter(scope.q("assignment__request__"), submitted_at__gte=start, submitted_at__lt=end)
+    rows = (
+        done.values("assignment__request__themes")
+        .annotate(
+            reviews=Count("pk", distinct=True),
+            given=Count("assignment__review_comments", distinct=True),
+            marked=Count(
+                "assignment__review_comments", filter=~Q(assignment__review_comments__adoption=""), distinct=True
+            ),
+            adopted=Count(
+                "assignment__review_comments",
+                filter=Q(assignment__review_comments__adoption__in=ADOPTED),
+                distinct=True,
+            ),
+        )
+        .values_list("assignment__request__themes", "reviews", "given", "marked", "adopted")
+    )
+    labels = {theme.pk: str(theme) for theme in Theme.objects.all()}
+    out = []
+    for theme_id, count, given, marked, adopted in rows:
+        rate = _pct(adopted, marked)
+        shown_rate = formats.number_format(rate, decimal_pos=0) + " %" if rate is not None else None
+        out.append([labels.get(theme_id, gettext("No theme")), count, given, shown_rate])
+    return Table(
+        "reviews_by_theme",
+        _("Material reviews by theme"),
+        [_("Theme"), _("Reviews done"), _("Comments given"), _("Comments adopted")],
+        sorted(out, key=lambda row: (-row[1], row[0])),
+        # Each review is one expert's work: few reviews could point at someone.
+        people_columns=(1,),
+    )
 
 
 FIGURES: list[tuple[str, Any, bool, str]] = [
@@ -307,6 +375,9 @@ FIGURES: list[tuple[str, Any, bool, str]] = [
     ("debriefs_held", _("Debriefs held"), True, ""),
     ("applicants", _("New applicants"), True, ""),
     ("new_experts", _("New active experts"), True, ""),
+    ("reviews_done", _("Material reviews done"), True, ""),
+    ("review_comments", _("Review comments given"), False, ""),
+    ("adoption_rate", _("Review comments adopted"), False, "%"),
     ("fees_paid", _("Fees paid (€)"), False, "€"),
     ("expenses_paid", _("Expenses paid (€)"), False, "€"),
 ]
@@ -365,6 +436,7 @@ def dashboard(period: Period, scope: Scope, today: dt.date | None = None) -> Das
             people_columns=(1, 2),
         ),
         Table("by_term", _("Engagements held per term"), [_("Term"), _("Engagements")], terms_rows),
+        reviews_by_theme(scope, period),
         Table(
             "figures",
             _("All figures"),

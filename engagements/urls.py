@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from engagements import aftercare, coordination, homes, statistics_views, views
+from engagements import aftercare, coordination, homes, reviews, statistics_views, views
 
 app_name = "engagements"
 
@@ -33,6 +33,23 @@ urlpatterns = [
     path("me/offers/<int:pk>/accept/", views.offer_accept, name="offer-accept"),
     path("me/offers/<int:pk>/decline/", views.offer_decline, name="offer-decline"),
     path("me/offers/<int:pk>/cancel/", views.expert_cancel, name="expert-cancel"),
+    # Material reviews: the reviewer's work space, the unit's reading, questions and adoption
+    path("me/reviews/<int:pk>/", reviews.review, name="review"),
+    path("me/reviews/<int:pk>/comments/<int:comment_pk>/", reviews.review_comment_edit, name="review-comment"),
+    path(
+        "me/reviews/<int:pk>/comments/<int:comment_pk>/remove/",
+        reviews.review_comment_delete,
+        name="review-comment-delete",
+    ),
+    path("me/reviews/<int:pk>/comments/<int:comment_pk>/answer/", reviews.review_answer, name="review-answer"),
+    path("me/reviews/<int:pk>/document/", reviews.review_document, name="review-document"),
+    path("me/reviews/<int:pk>/submit/", reviews.review_submit, name="review-submit"),
+    path("reviews/<int:pk>/document/", reviews.review_document_download, name="review-document-download"),
+    path("unit/requests/<int:pk>/review/", reviews.unit_review, name="unit-review"),
+    path("unit/requests/<int:pk>/review.csv", reviews.unit_review_csv, name="unit-review-csv"),
+    path("unit/requests/<int:pk>/review.docx", reviews.unit_review_docx, name="unit-review-docx"),
+    path("unit/review-comments/<int:pk>/question/", reviews.review_question, name="review-question"),
+    path("unit/review-comments/<int:pk>/adoption/", reviews.review_adoption, name="review-adoption"),
     # The offer e-mail's signed, single-use link (no sign-in; this one offer only)
     path("offer/<str:token>/", views.offer_link, name="offer-link"),
     path("o/<int:pk>/<str:nonce>/", views.offer_short_link, name="offer-short-link"),

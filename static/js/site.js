@@ -127,9 +127,56 @@
     schedule();
   }
 
+  // Drafts as one types (a review comment): the words are kept in this tab's sessionStorage until
+  // the form has been sent, so a closed tab, a lost connection or a session that ran out loses
+  // nothing. Without script the form still works; the server keeps every word of a failed submit.
+  function autosave() {
+    document.querySelectorAll("[data-autosave]").forEach(function (marker) {
+      var form = marker.form;
+      if (!form || !window.sessionStorage) {
+        return;
+      }
+      var key = "autosave:" + window.location.pathname + ":" + marker.getAttribute("data-autosave");
+      var fields = form.querySelectorAll("input[type=text], textarea");
+      var stored = null;
+      try {
+        if (sessionStorage.getItem(key + ":sent") && document.querySelector("#messages li, .error-summary")) {
+          // The server answered the submit: it saved the words or shows them again.
+          sessionStorage.removeItem(key);
+          sessionStorage.removeItem(key + ":sent");
+        }
+        stored = JSON.parse(sessionStorage.getItem(key) || "null");
+      } catch (e) {
+        stored = null;
+      }
+      if (stored) {
+        fields.forEach(function (field) {
+          if (!field.value && stored[field.name]) {
+            field.value = stored[field.name];
+          }
+        });
+      }
+      form.addEventListener("input", function () {
+        var values = {};
+        fields.forEach(function (field) {
+          values[field.name] = field.value;
+        });
+        try {
+          sessionStorage.setItem(key, JSON.stringify(values));
+        } catch (e) { /* storage full or off: the form still works */ }
+      });
+      form.addEventListener("submit", function () {
+        try {
+          sessionStorage.setItem(key + ":sent", "1");
+        } catch (e) { /* ignore */ }
+      });
+    });
+  }
+
   function start() {
     moveFocus();
     sessionWarning();
+    autosave();
   }
 
   if (document.readyState === "loading") {

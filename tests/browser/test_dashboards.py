@@ -175,7 +175,8 @@ def test_manager_statistics(
     widths = [float(bars.nth(i).get_attribute("width") or 0) for i in range(bars.count())]
     assert sorted(widths, reverse=True)[:2] == [270.0, 135.0], widths  # panels 2, talks 1 (of the 3 held)
     tables = desk.locator("main table")
-    assert tables.count() == 5  # the programme's report, by type, by theme, per term, all figures
+    # the programme's report, by type, by theme, per term, reviews by theme, all figures
+    assert tables.count() == 6
     for i in range(tables.count()):
         table = tables.nth(i)
         assert table.locator("caption").inner_text(), f"table {i} has no caption"

@@ -53,6 +53,9 @@ NOT_PAGES = {
     "engagements:calendar-feed",
     "engagements:statistics-csv",
     "engagements:payments-export",
+    "engagements:unit-review-csv",
+    "engagements:unit-review-docx",
+    "engagements:review-document-download",
     "mfa_download_recovery_codes",
 }
 

@@ -40,6 +40,7 @@ class Command(BaseCommand):
             engagements_demo.seed_after_states()
             engagements_demo.seed_history(units)
             engagements_demo.seed_monthly_cap()
+            engagements_demo.seed_review()
             if options["experts"]:
                 experts_demo.seed_generated_experts(options["experts"], regions)
             if options["requests"]:

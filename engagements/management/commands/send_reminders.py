@@ -1,4 +1,4 @@
-"""Every few minutes: remind experts to answer offers, and of engagements coming up.
+"""Every few minutes: remind experts to answer offers, of engagements coming up, and of review deadlines.
 
 Each reminder is sent once (the `*_reminder_sent_at` fields); the quiet hours apply to e-mail.
 """
@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from engagements.models import Assignment
+from engagements.models import Assignment, RequestType
 
 
 class Command(BaseCommand):
@@ -36,4 +36,19 @@ class Command(BaseCommand):
             .select_related("request__unit", "expert__user")
         ):
             coming += assignment.remind_of_event(now)
-        self.stdout.write(f"{answer} answer reminders, {coming} engagement reminders")
+        # A material review has no start, only its deadline: the reviewer is reminded before it,
+        # unless the review is already submitted.
+        reviews = 0
+        for assignment in (
+            Assignment.objects.confirmed()
+            .filter(
+                request__type=RequestType.MATERIAL_REVIEW,
+                request__ends_at__gt=now,
+                request__ends_at__lte=horizon,
+                event_reminder_sent_at__isnull=True,
+            )
+            .exclude(review__submitted_at__isnull=False)
+            .select_related("request__unit", "expert__user")
+        ):
+            reviews += assignment.remind_of_review_deadline(now)
+        self.stdout.write(f"{answer} answer reminders, {coming} engagement reminders, {reviews} review reminders")
