@@ -30,6 +30,7 @@ TEST_TOOLS = {
     "pip-audit",
     "mypy",
     "django-stubs",
+    "schemathesis",
 }
 
 
