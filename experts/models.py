@@ -383,6 +383,12 @@ class ExpertProfile(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         adding = self._state.adding
+        if not adding and not args and kwargs.get("update_fields") is None:
+            # The stored consent state is written by refresh_consent_states() alone: a full save
+            # of an instance loaded before a consent was given would write the old value back.
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "consent_current_until"
+            ]
         super().save(*args, **kwargs)
         # Age decides whether a guardian's consent is needed, so a new birth date changes the state.
         if adding or {"birth_year", "birth_month"} & self.get_deferred_fields():
@@ -472,6 +478,7 @@ class ExpertProfile(models.Model):
             expires_at=timezone.now() + dt.timedelta(days=settings.CONSENT_VALID_DAYS),
             recorded_by=by_user,
         )
+        self.refresh_from_db(fields=["consent_current_until"])  # written with the record
         if purpose == ConsentPurpose.REGISTRY and self.erase_after and not self.erasure_requested_at:
             # Back in the registry: the erasure scheduled by the withdrawal is off.
             self.erase_after = None

@@ -39,6 +39,18 @@ def test_each_consent_record_updates_the_stored_state(expert: ExpertProfile) -> 
     assert stored(expert) is None and not agree(expert)
 
 
+def test_saving_a_copy_loaded_before_the_consent_keeps_the_stored_state(expert: ExpertProfile) -> None:
+    earlier = ExpertProfile.objects.get(pk=expert.pk)
+    expert.give_consent("registry")
+    expert.give_consent("contact")
+    until = stored(expert)
+    assert until is not None and expert.consent_current_until == until
+    earlier.bio = "Uusi esittely"
+    earlier.save()  # a full save of the old copy, as a form or the admin does
+    assert stored(expert) == until
+    assert ExpertProfile.objects.get(pk=expert.pk).bio == "Uusi esittely"
+
+
 def test_stored_state_ends_when_a_consent_expires(expert: ExpertProfile) -> None:
     expert.give_consent("registry")
     expert.give_consent("contact")
