@@ -16,6 +16,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Avg,
+    Case,
     Count,
     FloatField,
     Func,
@@ -24,6 +25,7 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
@@ -427,21 +429,11 @@ def dashboard(period: Period, scope: Scope, today: dt.date | None = None) -> Das
     by_type_rows: list[list[Any]] = [[str(type_labels[t]), by_type.get(t, 0)] for t in RequestType.values]
     theme_rows = _participants_per_theme(held)
     terms = recent_terms(today or timezone.localdate())
-    first = terms[0].bounds()[0]
-    last = terms[-1].bounds()[1]
-    per_term = (
-        scope.requests()
-        .filter(status__in=HELD, ends_at__gte=first, ends_at__lt=last)
-        .aggregate(
-            **{
-                f"t{i}": Count("pk", filter=Q(ends_at__gte=term.bounds()[0], ends_at__lt=term.bounds()[1]))
-                for i, term in enumerate(terms)
-            }
-        )
-    )
-    terms_rows: list[list[Any]] = [[term.label, per_term[f"t{i}"]] for i, term in enumerate(terms)]
+    programme = programme_report(scope, terms)
+    # The programme's events per term are the engagements held per term: the same requests.
+    terms_rows: list[list[Any]] = [[row[0], row[1]] for row in programme.rows[: len(terms)]]
     tables = [
-        programme_report(scope, terms),
+        programme,
         Table("by_type", _("Engagements held by type"), [_("Type"), _("Engagements")], by_type_rows),
         Table(
             "participants_by_theme",
@@ -491,6 +483,16 @@ def _participants_per_theme(held: QuerySet[Request]) -> list[list[Any]]:
     return sorted(out, key=lambda row: (-row[1], row[0]))
 
 
+def _term_index(terms: list[Period]) -> Case:
+    """The position of a request's term in `terms`, by when it ended (the requests are already
+    limited to the terms' span)."""
+    return Case(
+        *(When(ends_at__lt=term.bounds()[1], then=Value(i)) for i, term in enumerate(terms)),
+        default=Value(len(terms) - 1),
+        output_field=IntegerField(),
+    )
+
+
 def programme_report(scope: Scope, terms: list[Period]) -> Table:
     """The development programme's own report (docs/design.md, "Why it exists"): events held per
     term, and the participants they reached per programme theme, as the programme reported them.
@@ -500,18 +502,21 @@ def programme_report(scope: Scope, terms: list[Period]) -> Table:
     held = scope.requests().filter(status__in=HELD, ends_at__gte=first, ends_at__lt=last)
     participants = Coalesce("unit_feedback__participants", "audience_size", Value(0))
     themes = [*ProgrammeTheme.values, ""]
-    aggregates: dict[str, Any] = {}
-    for i, term in enumerate(terms):
-        start, end = term.bounds()
-        in_term = Q(ends_at__gte=start, ends_at__lt=end)
-        aggregates[f"events{i}"] = Count("pk", filter=in_term)
-        for j, theme in enumerate(themes):
-            aggregates[f"p{i}_{j}"] = Coalesce(Sum(participants, filter=in_term & Q(programme_theme=theme)), Value(0))
-    counts = held.aggregate(**aggregates)
-    rows = [
-        [term.label, counts[f"events{i}"], *(counts[f"p{i}_{j}"] for j in range(len(themes)))]
-        for i, term in enumerate(terms)
-    ]
+    # Grouped by term and theme rather than one filtered aggregate per cell: each row is read once
+    # (30 filtered sums per row made this the dashboard's slowest query at 100,000 requests).
+    groups = (
+        held.annotate(term=_term_index(terms))
+        .order_by()
+        .values("term", "programme_theme")
+        .annotate(events=Count("pk"), people=Coalesce(Sum(participants), Value(0)))
+        .values_list("term", "programme_theme", "events", "people")
+    )
+    events = [0] * len(terms)
+    people = [[0] * len(themes) for _term in terms]
+    for term, theme, count, reached in groups:
+        events[term] += count
+        people[term][themes.index(theme)] += reached
+    rows = [[term.label, events[i], *people[i]] for i, term in enumerate(terms)]
     totals = [_("Total"), *(sum(row[k] for row in rows) for k in range(1, len(themes) + 2))]
     return Table(
         "programme",
