@@ -21,6 +21,7 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
+    Max,
     Q,
     QuerySet,
     Sum,
@@ -223,19 +224,54 @@ def _median_days(requests: QuerySet[Request], n: int) -> float | None:
     return round(sum(middle) / len(middle), 1) if middle else None
 
 
-def _busiest_fifth(attended: QuerySet[Assignment]) -> int:
-    """Engagements done by the busiest fifth of the experts (rounded up), counted in SQL: per-expert
-    counts ranked with window functions, so thousands of experts are not pulled into Python."""
-    per_expert = attended.order_by().values("expert").annotate(n=Count("pk")).values("n")
+def _engaged_experts(attended: QuerySet[Assignment]) -> dict[str, Any]:
+    """The experts behind the attended engagements, in one query: young and parent experts engaged,
+    engagements, the experts' average "heard" and "respected", and the engagements done by the busiest
+    fifth of the experts (rounded up). Per-expert counts are ranked with window functions in SQL, so
+    thousands of experts are not pulled into Python, and the same per-expert rows give every figure."""
+    per_expert = (
+        attended.order_by()
+        .values("expert")
+        .annotate(
+            kind=Max("expert__kind"),
+            n=Count("pk"),
+            heard_sum=Sum("feedback__heard"),
+            heard_n=Count("feedback__heard"),
+            respected_sum=Sum("feedback__respected"),
+            respected_n=Count("feedback__respected"),
+        )
+        .values("kind", "n", "heard_sum", "heard_n", "respected_sum", "respected_n")
+    )
     try:
         sql, params = per_expert.query.sql_with_params()
     except EmptyResultSet:  # a scope that can hold nothing
-        return 0
+        return {"youth": 0, "parents": 0, "engagements": 0, "heard": None, "respected": None, "busiest": 0}
     # Ties do not change the sum; rank <= ceil(experts / 5) in integers, as on every database.
-    ranked = f"SELECT n, ROW_NUMBER() OVER (ORDER BY n DESC) AS r, COUNT(*) OVER () AS k FROM ({sql}) c"  # noqa: S608
+    ranked = f"SELECT c.*, ROW_NUMBER() OVER (ORDER BY n DESC) AS r, COUNT(*) OVER () AS k FROM ({sql}) c"  # noqa: S608
+    sums = (
+        "COALESCE(SUM(CASE WHEN kind = %s THEN 1 ELSE 0 END), 0),"
+        " COALESCE(SUM(CASE WHEN kind = %s THEN 1 ELSE 0 END), 0), COALESCE(SUM(n), 0),"
+        " SUM(heard_sum), COALESCE(SUM(heard_n), 0), SUM(respected_sum), COALESCE(SUM(respected_n), 0),"
+        " COALESCE(SUM(CASE WHEN r * 5 <= k + 4 THEN n ELSE 0 END), 0)"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(SUM(n), 0) FROM ({ranked}) t WHERE r * 5 <= k + 4", params)  # noqa: S608
-        return int(cursor.fetchone()[0])
+        kinds = [ExpertProfile.Kind.YOUTH.value, ExpertProfile.Kind.PARENT.value]
+        cursor.execute(f"SELECT {sums} FROM ({ranked}) t", [*kinds, *params])  # noqa: S608
+        youth, parents, engagements, heard_sum, heard_n, respected_sum, respected_n, busiest = cursor.fetchone()
+    return {
+        "youth": int(youth),
+        "parents": int(parents),
+        "engagements": int(engagements),
+        # Averages over the experts' answers, as AVG would give (PostgreSQL sums to Decimal).
+        "heard": float(heard_sum) / float(heard_n) if heard_n else None,
+        "respected": float(respected_sum) / float(respected_n) if respected_n else None,
+        "busiest": int(busiest),
+    }
+
+
+def _busiest_fifth(attended: QuerySet[Assignment]) -> int:
+    """Engagements done by the busiest fifth of the experts (rounded up)."""
+    return int(_engaged_experts(attended)["busiest"])
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -269,14 +305,7 @@ def core_figures(period: Period, scope: Scope) -> dict[str, Any]:
         **{f"type:{t}": Count("pk", filter=Q(type=t)) for t in RequestType.values},
     )
     attended = Assignment.objects.filter(status=Assignment.Status.ATTENDED, request__in=held.values("pk"))
-    experts = attended.aggregate(
-        youth=Count("expert", filter=Q(expert__kind=ExpertProfile.Kind.YOUTH), distinct=True),
-        parents=Count("expert", filter=Q(expert__kind=ExpertProfile.Kind.PARENT), distinct=True),
-        engagements=Count("pk"),
-        heard=Avg("feedback__heard"),
-        respected=Avg("feedback__respected"),
-    )
-    busiest = _busiest_fifth(attended)
+    experts = _engaged_experts(attended)
     debriefs = Debrief.objects.filter(scope.q("assignment__request__"))
     debrief_counts = {
         "asked": debriefs.filter(created_at__gte=start, created_at__lt=end).count(),
@@ -307,7 +336,7 @@ def core_figures(period: Period, scope: Scope) -> dict[str, Any]:
         "experts_parents": experts["parents"],
         "heard": experts["heard"],
         "respected": experts["respected"],
-        "busiest_share": _pct(busiest, experts["engagements"]),
+        "busiest_share": _pct(experts["busiest"], experts["engagements"]),
         "debriefs_asked": debrief_counts["asked"],
         "debriefs_held": debrief_counts["held"],
         "fees_paid": paid_fees,

@@ -324,3 +324,45 @@ def test_busiest_fifth_is_counted_in_sql_with_ties_and_rounding_up(
     with django_assert_num_queries(1):
         assert _busiest_fifth(Assignment.objects.filter(status=Assignment.Status.ATTENDED)) == 5
     assert _busiest_fifth(Assignment.objects.none().filter(status=Assignment.Status.ATTENDED)) == 0
+
+
+def test_engaged_experts_in_one_query_equal_the_plain_aggregates(
+    make_request: Any, make_expert: Any, django_assert_num_queries: Any
+) -> None:
+    """The one-pass figures (kinds, engagements, averages, busiest fifth) are those the plain ORM
+    aggregates give, with engagements without feedback left out of the averages as AVG leaves out NULL."""
+    from django.db.models import Avg, Count, Q
+
+    from engagements.statistics import _engaged_experts
+
+    role = EngagementRole.objects.get(code="panellist")
+    answers = [(5, 4), (3, 1), (None, None), (4, 5), (2, 2), (5, 5), (1, 3)]
+    for i, kind in enumerate([ExpertProfile.Kind.YOUTH, ExpertProfile.Kind.PARENT, ExpertProfile.Kind.YOUTH]):
+        expert = make_expert(kind=kind)
+        for heard, respected in answers[i * 2 : i * 2 + 3]:
+            assignment = Assignment.objects.create(
+                request=make_request(status="closed"),
+                expert=expert,
+                role=role,
+                status=Assignment.Status.ATTENDED,
+                offer_expires_at=timezone.now(),
+            )
+            if heard is not None:
+                ExpertFeedback.objects.create(
+                    assignment=assignment, how_it_went=3, heard=heard, respected=respected, preparation=3
+                )
+    attended = Assignment.objects.filter(status=Assignment.Status.ATTENDED)
+    plain = attended.aggregate(
+        youth=Count("expert", filter=Q(expert__kind=ExpertProfile.Kind.YOUTH), distinct=True),
+        parents=Count("expert", filter=Q(expert__kind=ExpertProfile.Kind.PARENT), distinct=True),
+        engagements=Count("pk"),
+        heard=Avg("feedback__heard"),
+        respected=Avg("feedback__respected"),
+    )
+    with django_assert_num_queries(1):
+        figures = _engaged_experts(attended)
+    assert (figures["youth"], figures["parents"], figures["engagements"]) == (2, 1, plain["engagements"])
+    assert (plain["youth"], plain["parents"]) == (2, 1)
+    assert figures["heard"] == pytest.approx(plain["heard"])
+    assert figures["respected"] == pytest.approx(plain["respected"])
+    assert figures["busiest"] == 3  # three experts: the busiest fifth, rounded up, is one expert with 3
