@@ -548,7 +548,7 @@ def programme_report(scope: Scope, terms: list[Period]) -> Table:
     for term, theme, count, reached in groups:
         events[term] += count
         people[term][themes.index(theme)] += reached
-    rows = [[term.label, events[i], *people[i]] for i, term in enumerate(terms)]
+    rows: list[list[Any]] = [[term.label, events[i], *people[i]] for i, term in enumerate(terms)]
     totals = [_("Total"), *(sum(row[k] for row in rows) for k in range(1, len(themes) + 2))]
     return Table(
         "programme",
