@@ -336,10 +336,10 @@ def test_engaged_experts_in_one_query_equal_the_plain_aggregates(
     from engagements.statistics import _engaged_experts
 
     role = EngagementRole.objects.get(code="panellist")
-    answers = [(5, 4), (3, 1), (None, None), (4, 5), (2, 2), (5, 5), (1, 3)]
+    answers: list[tuple[int, int] | None] = [(5, 4), (3, 1), None, (4, 5), (2, 2), (5, 5), (1, 3)]
     for i, kind in enumerate([ExpertProfile.Kind.YOUTH, ExpertProfile.Kind.PARENT, ExpertProfile.Kind.YOUTH]):
         expert = make_expert(kind=kind)
-        for heard, respected in answers[i * 2 : i * 2 + 3]:
+        for answer in answers[i * 2 : i * 2 + 3]:
             assignment = Assignment.objects.create(
                 request=make_request(status="closed"),
                 expert=expert,
@@ -347,9 +347,9 @@ def test_engaged_experts_in_one_query_equal_the_plain_aggregates(
                 status=Assignment.Status.ATTENDED,
                 offer_expires_at=timezone.now(),
             )
-            if heard is not None:
+            if answer is not None:
                 ExpertFeedback.objects.create(
-                    assignment=assignment, how_it_went=3, heard=heard, respected=respected, preparation=3
+                    assignment=assignment, how_it_went=3, heard=answer[0], respected=answer[1], preparation=3
                 )
     attended = Assignment.objects.filter(status=Assignment.Status.ATTENDED)
     plain = attended.aggregate(
