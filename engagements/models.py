@@ -1219,6 +1219,8 @@ class ReviewComment(models.Model):
             request, assignment, row = _lock_comment(self.pk)
             if not _is_submitted(assignment):
                 raise InvalidTransition(_("Questions can be asked only on submitted comments."))
+            if request.status in (Request.Status.CLOSED, Request.Status.CANCELLED):
+                raise InvalidTransition(_("This request is closed."))
             if row.question:
                 raise InvalidTransition(_("A question has already been asked about this comment."))
             row.question, row.question_language, row.asked_by, row.asked_at = question, language, by, timezone.now()
@@ -1233,6 +1235,8 @@ class ReviewComment(models.Model):
             request, assignment, row = _lock_comment(self.pk)
             if not row.question:
                 raise InvalidTransition(_("There is no question to answer."))
+            if request.status in (Request.Status.CLOSED, Request.Status.CANCELLED):
+                raise InvalidTransition(_("This request is closed."))
             if row.answer:
                 raise InvalidTransition(_("You have already answered this question."))
             row.answer, row.answer_language, row.answered_at = answer, language, timezone.now()

@@ -261,6 +261,20 @@ def test_question_and_answer_go_through_the_service_with_notifications_both_ways
     assert "review_answer" in kinds(unit_member)
 
 
+def test_no_question_or_answer_once_the_request_is_closed(reviewer: Assignment, unit_member: User) -> None:
+    submitted(reviewer, "yksi", "kaksi")
+    first, second = reviewer.review_comments.order_by("number")
+    first.ask("Mitä tarkoitit?", by=unit_member, language="fi")
+    Request.objects.filter(pk=reviewer.request_id).update(status=Request.Status.CLOSED)
+    with pytest.raises(InvalidTransition):
+        first.give_answer("Myöhään", by=reviewer.expert.user, language="fi")
+    with pytest.raises(InvalidTransition):
+        second.ask("Vielä?", by=unit_member, language="fi")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.answer == "" and second.question == ""
+
+
 def test_no_question_on_a_draft(reviewer: Assignment, unit_member: User) -> None:
     comment = write(reviewer)
     response = signed_in(unit_member).post(
