@@ -296,7 +296,7 @@ def eligible(f: RequestFacts) -> ExpertProfileQuerySet:
         qs = qs.filter(Q(pause_until__isnull=True) | Q(pause_until__lt=f.day))
         qs = qs.exclude(Exists(_away(f).filter(expert=mine)))
     if f.slots:
-        qs = qs.alias(_slots=F("weekly_availability").bitand(f.slots)).filter(_slots=f.slots)
+        qs = qs.available_at(f.slots)
     if f.window:
         qs = qs.filter(Q(monthly_cap__isnull=True) | Q(monthly_cap__gt=_count(_in_month(f).filter(expert=mine))))
         qs = qs.exclude(Exists(_near(f).filter(expert=mine)))

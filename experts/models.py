@@ -179,6 +179,13 @@ class ExpertProfileQuerySet(models.QuerySet["ExpertProfile"]):
     def not_erased(self) -> ExpertProfileQuerySet:
         return self.filter(erased_at__isnull=True)
 
+    def available_at(self, slots: int) -> ExpertProfileQuerySet:
+        """Available in every one of the weekly-availability bits `slots`."""
+        # "& slots >= slots" means "& slots = slots" (the masked value is at most the mask), but
+        # PostgreSQL estimates a range at a third of the rows and an expression's equality at 0.5%:
+        # that underestimate made it scan the experts' languages once per expert (issue 10).
+        return self.alias(_slots=models.F("weekly_availability").bitand(slots)).filter(_slots__gte=slots)
+
     def erasure_pending(self) -> ExpertProfileQuerySet:
         """Asked for their data to be erased and waiting for the grace period to end."""
         return self.filter(erasure_requested_at__isnull=False, erased_at__isnull=True)

@@ -136,6 +136,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "EXCLUSIVE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif not env_bool(
+    "DATABASE_JIT",
+    False,
+    help="Let PostgreSQL compile the queries it expects to be costly (JIT); off for these short page queries.",
+):
+    # PostgreSQL compiles a query whose estimate passes jit_above_cost: on the matching page's
+    # eligibility query that took 50 ms, longer than running it (issue 10, docs/benchmarks.md).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Sessions and cache live in the database so several app processes share them
