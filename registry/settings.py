@@ -129,6 +129,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+DATABASE_JIT = env_bool(
+    "DATABASE_JIT",
+    False,
+    help="Let PostgreSQL compile the queries it expects to be costly (JIT); off for these short page queries.",
+)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web and worker) share the file: wait for locks instead of failing. The task
     # worker needs EXCLUSIVE transactions; with WAL they still let readers read.
@@ -136,11 +141,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "EXCLUSIVE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif not env_bool(
-    "DATABASE_JIT",
-    False,
-    help="Let PostgreSQL compile the queries it expects to be costly (JIT); off for these short page queries.",
-):
+elif not DATABASE_JIT:
     # PostgreSQL compiles a query whose estimate passes jit_above_cost: on the matching page's
     # eligibility query that took 50 ms, longer than running it (issue 10, docs/benchmarks.md).
     options = DATABASES["default"].setdefault("OPTIONS", {})
