@@ -145,14 +145,16 @@ class RequestQuerySet(models.QuerySet["Request"]):
     def feedback_overdue(self, now: dt.datetime) -> RequestQuerySet:
         """Completed a reminder interval ago, and the unit has not given feedback."""
         interval = dt.timedelta(days=settings.FOLLOW_UP_INTERVAL_DAYS)
-        return self.filter(
-            status=Request.Status.COMPLETED, completed_at__lte=now - interval, unit_feedback__isnull=True
-        )
+        # NOT EXISTS, not a left join and IS NULL: PostgreSQL estimates the join at one row and then
+        # joins each of thousands of overdue requests to its unit in a loop (issue 10).
+        no_feedback = ~models.Exists(UnitFeedback.objects.filter(request=models.OuterRef("pk")))
+        return self.filter(no_feedback, status=Request.Status.COMPLETED, completed_at__lte=now - interval)
 
     def impact_overdue(self, now: dt.datetime) -> RequestQuerySet:
         """The impact note was due (IMPACT_NOTE_WEEKS after the engagement) and has not come."""
         due_before = now - dt.timedelta(weeks=settings.IMPACT_NOTE_WEEKS)
-        return self.filter(status=Request.Status.COMPLETED, ends_at__lte=due_before, impact_note__isnull=True)
+        no_note = ~models.Exists(ImpactNote.objects.filter(request=models.OuterRef("pk")))  # see feedback_overdue
+        return self.filter(no_note, status=Request.Status.COMPLETED, ends_at__lte=due_before)
 
     def sharing_experts_details(self, now: dt.datetime | None = None) -> RequestQuerySet:
         """Not yet over, or over for less than UNIT_CONTACT_GRACE_DAYS (see `shares_experts_details`)."""
@@ -308,6 +310,8 @@ class Request(models.Model):
             models.Index(fields=["status", "completed_at"], name="request_completed"),
             # A unit's own list, newest first.
             models.Index(fields=["unit", "created_at"], name="request_unit_newest"),
+            # Open material reviews: the live requests of one type, not every review ever asked for.
+            models.Index(fields=["type", "status"], name="request_type_status"),
         ]
         verbose_name = _("request")
         verbose_name_plural = _("requests")

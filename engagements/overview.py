@@ -16,6 +16,7 @@ from registry.models import AccessibilityFeedback, Channel, OutgoingMessage, Out
 LIST_LIMIT = 20
 # Counting stops here: "1000+" says as much as 33,000 and costs a bounded read (issue 10).
 COUNT_CAP = 1000
+LIVE_REQUESTS = (Request.Status.MATCHING, Request.Status.OFFERED, Request.Status.CONFIRMED)
 
 
 @dataclass
@@ -34,7 +35,9 @@ def coordinator_overview(regions: Any, now: dt.datetime | None = None, *, items:
     """Each section's count, and (for the overview page) its first rows."""
 
     def _section(key: str, queryset: QuerySet[Any]) -> Section:
-        count = queryset[: COUNT_CAP + 1].count()
+        # Counted unordered: the first rows found, not the first in order (the order made the
+        # database read and sort every overdue request before it could stop at the cap).
+        count = queryset.order_by()[: COUNT_CAP + 1].count()
         rows = list(queryset[:LIST_LIMIT]) if items else []
         return Section(key, min(count, COUNT_CAP), rows, capped=count > COUNT_CAP)
 
@@ -95,10 +98,13 @@ def mail_in_scope(regions: Any) -> OutgoingMessageQuerySet:
 def _reviews_section(requests: QuerySet[Request], now: dt.datetime, *, items: bool) -> Section:
     """Material reviews still open (confirmed reviewers), each with its progress: not started,
     drafting, submitted or late. Submitted ones wait for the coordinator to mark them done."""
+    # Only a live request has confirmed experts (it completes when none is left confirmed, and
+    # cancelling cancels them): the live requests are read through the status index rather than
+    # every material review ever asked for.
+    live = requests.filter(type=RequestType.MATERIAL_REVIEW, status__in=LIVE_REQUESTS)
+    confirmed = Assignment.objects.confirmed().filter(request__in=live.values("pk"))
     open_reviews = (
-        Assignment.objects.confirmed()
-        .filter(request__type=RequestType.MATERIAL_REVIEW, request__in=requests.values("pk"))
-        .select_related("request", "expert", "review")
+        confirmed.select_related("request", "expert", "review")
         .annotate(comment_count=Count("review_comments"))
         .order_by("request__ends_at", "pk")
     )
@@ -108,4 +114,5 @@ def _reviews_section(requests: QuerySet[Request], now: dt.datetime, *, items: bo
             review: Review | None = getattr(assignment, "review", None)
             progress = review_progress(assignment, review, assignment.comment_count, now)
             rows.append((assignment, progress, ReviewProgress(progress).label))
-    return Section("reviews", open_reviews.count(), rows)
+    count = confirmed[: COUNT_CAP + 1].count()
+    return Section("reviews", min(count, COUNT_CAP), rows, capped=count > COUNT_CAP)

@@ -23,8 +23,9 @@ def coordinator_alerts(regions: Any) -> dict[str, int]:
         "consents_expiring": experts.filter(
             consent_current_until__gt=now, consent_current_until__lte=now + soon
         ).count(),
+        # The guardians' consents are looked up for the minors only, not the whole registry.
         "minors_without_guardian": experts.minors(today)
-        .exclude(pk__in=ExpertProfile.objects.with_guardian_consent(now).values("pk"))
+        .exclude(pk__in=ExpertProfile.objects.minors(today).with_guardian_consent(now).values("pk"))
         .count(),
         "turning_18": experts.minors(today)
         .exclude(pk__in=ExpertProfile.objects.minors(today + soon).values("pk"))
