@@ -243,8 +243,7 @@ def _matching_page(
 ) -> HttpResponse:
     facts = matching.RequestFacts.of(obj)
     shown = _shown(request)
-    candidates = matching.ranked(facts, limit=shown)
-    suitable, excluded = matching.counts(facts)
+    candidates, suitable, excluded = matching.ranked_and_counted(facts, limit=shown)
     form = form or OfferForm(candidates=candidates, request_obj=obj)
     AuditEvent.record_many(
         request.user,

@@ -25,7 +25,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -439,17 +453,28 @@ def score(f: RequestFacts, e: ExpertFacts) -> tuple[int, list[str]]:
 
 def ranked(f: RequestFacts, limit: int | None = PAGE_SIZE, only: Iterable[int] | None = None) -> list[Candidate]:
     """The best `limit` candidates (all with None), or those among `only`, with their reasons."""
+    return _ranked(f, limit, only)[0]
+
+
+def ranked_and_counted(f: RequestFacts, limit: int = PAGE_SIZE) -> tuple[list[Candidate], int, int]:
+    """The best `limit` candidates, how many experts pass and how many are excluded. Those who pass
+    are counted by the ranking query itself, so the registry is filtered once, not twice."""
+    candidates, suitable = _ranked(f, limit, None)
+    return candidates, suitable, pool().count() - suitable
+
+
+def _ranked(f: RequestFacts, limit: int | None, only: Iterable[int] | None) -> tuple[list[Candidate], int]:
     qs = eligible(f).select_related("home_region").annotate(_score=score_expression(f))
     if only is not None:
         qs = qs.filter(pk__in=list(only))
-    # Equal scores stay in name order.
-    qs = qs.order_by("-_score", "display_name", "pk")
+    # Equal scores stay in name order; every row carries the number of rows before the limit.
+    qs = qs.annotate(_suitable=Window(Count("pk"))).order_by("-_score", "display_name", "pk")
     profiles = list(qs if limit is None else qs[:limit])
     candidates = []
     for e in expert_facts(f, profiles):
         points, reasons = score(f, e)
         candidates.append(Candidate(e.profile.pk, points, reasons, e.profile))
-    return candidates
+    return candidates, profiles[0]._suitable if profiles else 0  # type: ignore[attr-defined]  # an annotation
 
 
 def counts(f: RequestFacts) -> tuple[int, int]:

@@ -75,6 +75,19 @@ def test_the_excluded_are_counted_in_one_query(
         assert matching.counts(facts) == (2, 1)
 
 
+def test_the_ranking_query_counts_those_who_pass(
+    make_request: Any, make_expert: Any, django_assert_num_queries: Any
+) -> None:
+    req = make_request(status="matching")
+    facts = matching.RequestFacts.of(req)
+    make_expert()
+    assert matching.ranked_and_counted(facts)[1:] == (0, 1)
+    many_ready(make_expert, matching.PAGE_SIZE + 3)
+    candidates, suitable, excluded = matching.ranked_and_counted(facts)
+    assert (suitable, excluded) == matching.counts(facts) == (matching.PAGE_SIZE + 3, 1)
+    assert [c.expert_id for c in candidates] == [c.expert_id for c in matching.ranked(facts)]
+
+
 def test_excluded_page_explains_only_the_page_shown(
     client: Client, coordinator: User, make_request: Any, make_expert: Any
 ) -> None:
