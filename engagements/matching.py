@@ -474,7 +474,7 @@ def _ranked(f: RequestFacts, limit: int | None, only: Iterable[int] | None) -> t
     for e in expert_facts(f, profiles):
         points, reasons = score(f, e)
         candidates.append(Candidate(e.profile.pk, points, reasons, e.profile))
-    return candidates, profiles[0]._suitable if profiles else 0  # type: ignore[attr-defined]  # an annotation
+    return candidates, profiles[0]._suitable if profiles else 0
 
 
 def counts(f: RequestFacts) -> tuple[int, int]:
