@@ -320,7 +320,9 @@ def eligible(f: RequestFacts) -> ExpertProfileQuerySet:
     if request.wished_kind != Request.WishedKind.EITHER:
         qs = qs.filter(kind=request.wished_kind)
     if request.role_code:
-        qs = qs.filter(Exists(_takes_role(f).filter(expertprofile=mine)))
+        # "In the role's experts" rather than a correlated EXISTS: SQLite then starts from the
+        # role's (fewer) experts instead of testing every expert with a current consent.
+        qs = qs.filter(pk__in=_takes_role(f).values("expertprofile_id"))
     if f.languages:
         qs = qs.filter(Exists(_speaks(f).filter(expertprofile=mine)))
     if request.format == Request.Format.REMOTE:

@@ -52,7 +52,8 @@ def coordinator_overview(regions: Any, now: dt.datetime | None = None, *, items:
         "expiring_offers": _section(
             "expiring_offers",
             Assignment.objects.open_offers(now)
-            .filter(offer_expires_at__lte=now + dt.timedelta(hours=24), request__in=requests.values("pk"))
+            .in_regions(regions)
+            .filter(offer_expires_at__lte=now + dt.timedelta(hours=24))
             .select_related("request", "expert")
             .order_by("offer_expires_at"),
         ),

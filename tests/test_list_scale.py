@@ -163,3 +163,19 @@ def test_postgresql_estimates_the_overdue_lists_near_what_they_hold(make_request
         assert overdue.count() == 120
         plan = json.loads(overdue.explain(format="json"))[0]["Plan"]
         assert plan["Plan Rows"] >= 120 / 4
+
+
+def test_overview_for_the_whole_area_adds_no_condition_on_every_request() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("reads SQLite's plan")
+    from django.test.utils import CaptureQueriesContext
+
+    from engagements.overview import coordinator_overview
+
+    # "request in (every request)" made SQLite walk all requests to find a day's expiring offers.
+    with CaptureQueriesContext(connection) as captured:
+        coordinator_overview(None)
+    for query in captured.captured_queries:
+        with connection.cursor() as cursor:
+            plan = " ".join(str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {query['sql']}").fetchall())
+        assert "IN-OPERATOR" not in plan, query["sql"]
