@@ -1573,3 +1573,51 @@ class ExpenseClaim(models.Model):
             row.decided_by, row.decided_at = by, timezone.now()
             row.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
         self.refresh_from_db()
+
+
+class MonthlyFigures(models.Model):
+    """The statistics that add up over months (counts and sums), for one closed month, region,
+    sector, type and programme theme. Counted again from the requests by the worker every few
+    minutes (`count_monthly_figures`); the dashboard reads them for whole counted months and counts
+    the rest (the current month, and a custom period's partial months) live (issue 10)."""
+
+    month = models.DateField(_("month"))  # its first day
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, related_name="+")
+    sector = models.CharField(_("sector"), max_length=32, blank=True)
+    type = models.CharField(_("type"), max_length=20, blank=True)
+    programme_theme = models.CharField(_("programme theme"), max_length=32, blank=True)
+    # Requests received (submitted) in the month, by their status now.
+    received = models.PositiveIntegerField(default=0)
+    fulfilled = models.PositiveIntegerField(default=0)
+    declined = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    confirmed = models.PositiveIntegerField(default=0)
+    # Engagements held (completed or closed) that ended in the month.
+    held = models.PositiveIntegerField(default=0)
+    with_impact = models.PositiveIntegerField(default=0)
+    participants_reported = models.PositiveIntegerField(default=0)
+    participants_estimated = models.PositiveIntegerField(default=0)
+    programme_people = models.PositiveIntegerField(default=0)  # reported, else expected, as the programme counts
+    usefulness_sum = models.PositiveIntegerField(default=0)
+    usefulness_n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["month"])]
+        verbose_name = _("monthly figures")
+        verbose_name_plural = _("monthly figures")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.region_id} {self.sector} {self.type} {self.programme_theme}"
+
+
+class MonthlyFiguresCount(models.Model):
+    """When the monthly figures were last counted (one row): every month before `until` is in them."""
+
+    counted_at = models.DateTimeField(_("counted at"))
+    until = models.DateField(_("counted until"))  # the first day of the month the count ran in
+
+    class Meta:
+        verbose_name = _("count of the monthly figures")
+
+    def __str__(self) -> str:
+        return f"{self.counted_at:%Y-%m-%d %H:%M} (until {self.until:%Y-%m})"

@@ -448,4 +448,10 @@ PERSONAL_DATA = [
     ),
 ]
 
-NOT_PERSONAL_MODELS = ("engagements.FeeSchedule", "engagements.KilometreRate")
+# Rates, and the monthly figures (counts of requests per month, region, sector and type): no person.
+NOT_PERSONAL_MODELS = (
+    "engagements.FeeSchedule",
+    "engagements.KilometreRate",
+    "engagements.MonthlyFigures",
+    "engagements.MonthlyFiguresCount",
+)

@@ -13,9 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import (
-    Avg,
     Case,
     Count,
     FloatField,
@@ -28,7 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +37,8 @@ from engagements.models import (
     Assignment,
     Debrief,
     ExpenseClaim,
+    MonthlyFigures,
+    MonthlyFiguresCount,
     ProgrammeTheme,
     Request,
     RequestType,
@@ -139,6 +140,16 @@ class Scope:
     def experts(self) -> QuerySet[ExpertProfile]:
         qs = ExpertProfile.objects.all()
         return qs if self.regions is None else qs.filter(home_region__in=self.regions)
+
+    def monthly(self) -> QuerySet[MonthlyFigures]:
+        qs = MonthlyFigures.objects.all()
+        if self.regions is not None:
+            qs = qs.filter(region__in=self.regions)
+        if self.sector:
+            qs = qs.filter(sector=self.sector)
+        if self.type:
+            qs = qs.filter(type=self.type)
+        return qs
 
     def applications(self) -> QuerySet[Application]:
         qs = Application.objects.all()
@@ -278,31 +289,189 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def core_figures(period: Period, scope: Scope) -> dict[str, Any]:
-    """The raw numbers for one period (no suppression; see `figures`)."""
-    start, end = period.bounds()
-    requests = scope.requests()
-    received = requests.filter(submitted_at__gte=start, submitted_at__lt=end)
-    counts = received.aggregate(
-        received=Count("pk"),
-        fulfilled=Count("pk", filter=Q(status__in=FULFILLED)),
-        declined=Count("pk", filter=Q(status=Request.Status.DECLINED)),
-        cancelled=Count("pk", filter=Q(status=Request.Status.CANCELLED)),
-        confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)),
-    )
-    held = requests.filter(status__in=HELD, ends_at__gte=start, ends_at__lt=end)
+# --- Monthly figures (issue 10) -----------------------------------------------------------------
+# The counts and sums of whole closed months are read from `MonthlyFigures`, counted again from the
+# requests by the worker every few minutes: a closed month still changes (feedback, impact notes and
+# closing come weeks after the engagement), so they are as fresh as the last count, and the page
+# says when that was. The current month, and the partial months of a custom period, are counted
+# live. Figures that are not sums of months (people engaged, the busiest fifth, the median days)
+# are always counted live.
+
+RECEIVED_FIGURES = ("received", "fulfilled", "declined", "cancelled", "confirmed")
+HELD_FIGURES = (
+    "held",
+    "with_impact",
+    "participants_reported",
+    "participants_estimated",
+    "programme_people",
+    "usefulness_sum",
+    "usefulness_n",
+)
+
+
+def _received_aggregates() -> dict[str, Any]:
+    return {
+        "received": Count("pk"),
+        "fulfilled": Count("pk", filter=Q(status__in=FULFILLED)),
+        "declined": Count("pk", filter=Q(status=Request.Status.DECLINED)),
+        "cancelled": Count("pk", filter=Q(status=Request.Status.CANCELLED)),
+        "confirmed": Count("pk", filter=Q(confirmed_at__isnull=False)),
+    }
+
+
+def _held_aggregates() -> dict[str, Any]:
     # The feedback and the impact note are one-to-one with the request: the joins add no rows, so
     # plain counts (no DISTINCT, which sorts every held request) are exact.
-    held_counts = held.aggregate(
-        held=Count("pk"),
-        with_impact=Count("pk", filter=Q(impact_note__isnull=False)),
-        participants_reported=Coalesce(Sum("unit_feedback__participants"), Value(0)),
-        participants_estimated=Coalesce(
+    return {
+        "held": Count("pk"),
+        "with_impact": Count("pk", filter=Q(impact_note__isnull=False)),
+        "participants_reported": Coalesce(Sum("unit_feedback__participants"), Value(0)),
+        "participants_estimated": Coalesce(
             Sum("audience_size", filter=Q(unit_feedback__isnull=True)), Value(0), output_field=IntegerField()
         ),
-        usefulness=Avg("unit_feedback__usefulness"),
-        # Engagements held by type, read in the same pass rather than in a query of their own.
-        **{f"type:{t}": Count("pk", filter=Q(type=t)) for t in RequestType.values},
+        # The programme's own count: the unit's number, else the expected audience.
+        "programme_people": Coalesce(Sum(Coalesce("unit_feedback__participants", "audience_size", Value(0))), Value(0)),
+        "usefulness_sum": Coalesce(Sum("unit_feedback__usefulness"), Value(0)),
+        "usefulness_n": Count("unit_feedback__usefulness"),
+    }
+
+
+def month_start(moment: dt.datetime) -> dt.datetime:
+    """Midnight on the first day of the moment's month, in the service's time zone."""
+    local = timezone.localtime(moment)
+    return dt.datetime.combine(local.date().replace(day=1), dt.time.min, tzinfo=local.tzinfo)
+
+
+def _next_month(start: dt.datetime) -> dt.datetime:
+    return month_start(start + dt.timedelta(days=32))
+
+
+@dataclass(frozen=True)
+class PeriodParts:
+    counted: tuple[dt.datetime, dt.datetime] | None  # whole months read from the monthly figures
+    live: list[tuple[dt.datetime, dt.datetime]]  # the rest, counted from the requests
+
+
+def split_period(start: dt.datetime, end: dt.datetime, until: dt.datetime | None) -> PeriodParts:
+    """[start, end) as the whole months counted before `until`, and what is left on either side."""
+    if until is None:
+        return PeriodParts(None, [(start, end)])
+    first = start if month_start(start) == start else _next_month(month_start(start))
+    last = min(month_start(end), until)
+    if first >= last:
+        return PeriodParts(None, [(start, end)])
+    return PeriodParts((first, last), [(a, b) for a, b in ((start, first), (last, end)) if a < b])
+
+
+def _within(field: str, ranges: list[tuple[dt.datetime, dt.datetime]]) -> Q:
+    condition = Q(pk__in=[])  # no range: no rows (and no query)
+    for a, b in ranges:
+        condition |= Q(**{f"{field}__gte": a, f"{field}__lt": b})
+    return condition
+
+
+def _monthly(
+    scope: Scope, counted: tuple[dt.datetime, dt.datetime] | None, names: tuple[str, ...], *, by_type: bool = False
+) -> dict[str, int]:
+    """The sums of the monthly figures over the counted months (zeros, and no query, for none)."""
+    keys = [*names, *(f"type:{t}" for t in RequestType.values)] if by_type else list(names)
+    if counted is None:
+        return dict.fromkeys(keys, 0)
+    months = scope.monthly().filter(month__gte=counted[0].date(), month__lt=counted[1].date())
+    # Aliased apart from the field names: an aggregate named "held" would shadow the field.
+    sums: dict[str, Any] = {f"sum:{name}": Coalesce(Sum(name), Value(0)) for name in names}
+    if by_type:
+        sums.update({f"sum:type:{t}": Coalesce(Sum("held", filter=Q(type=t)), Value(0)) for t in RequestType.values})
+    return {key.removeprefix("sum:"): int(value) for key, value in months.aggregate(**sums).items()}
+
+
+def _added(live: dict[str, Any], counted: dict[str, int]) -> dict[str, Any]:
+    return {key: int(live[key] or 0) + counted[key] for key in counted}
+
+
+def counted_until() -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Until when the monthly figures hold whole months, and when they were counted (None, None: never)."""
+    count = MonthlyFiguresCount.objects.filter(pk=1).first()
+    if count is None:
+        return None, None
+    until = dt.datetime.combine(count.until, dt.time.min, tzinfo=timezone.get_current_timezone())
+    return until, count.counted_at
+
+
+def count_monthly_figures(now: dt.datetime | None = None) -> MonthlyFiguresCount:
+    """Count the figures of every closed month again from the requests (the worker's job). Runs
+    one at a time: the count's row is locked, so two runs at once cannot both add their rows."""
+    now = now or timezone.now()
+    until = month_start(now)
+    dimensions = ("unit__region", "unit__sector", "type", "programme_theme")
+    with transaction.atomic():
+        count = _locked_count(now, until)
+        rows: dict[tuple[Any, ...], dict[str, int]] = {}
+        for field, queryset, aggregates in (
+            ("submitted_at", Request.objects.filter(submitted_at__lt=until), _received_aggregates()),
+            ("ends_at", Request.objects.filter(status__in=HELD, ends_at__lt=until), _held_aggregates()),
+        ):
+            grouped = (
+                queryset.annotate(_month=TruncMonth(field))
+                .order_by()
+                .values("_month", *dimensions)
+                .annotate(**aggregates)
+            )
+            for row in grouped:
+                key = (timezone.localtime(row["_month"]).date(), *(row[d] for d in dimensions))
+                figures = rows.setdefault(key, {})
+                figures.update({name: int(row[name] or 0) for name in aggregates})
+        MonthlyFigures.objects.all().delete()
+        MonthlyFigures.objects.bulk_create(
+            [
+                MonthlyFigures(
+                    month=month, region_id=region, sector=sector or "", type=kind, programme_theme=theme, **figures
+                )
+                for (month, region, sector, kind, theme), figures in rows.items()
+            ],
+            batch_size=1000,
+        )
+        count.counted_at, count.until = now, until.date()
+        count.save()
+    return count
+
+
+def _locked_count(now: dt.datetime, until: dt.datetime) -> MonthlyFiguresCount:
+    count = MonthlyFiguresCount.objects.select_for_update().filter(pk=1).first()
+    if count is not None:
+        return count
+    try:
+        with transaction.atomic():
+            return MonthlyFiguresCount.objects.create(pk=1, counted_at=now, until=until.date())
+    except IntegrityError:  # another run created it meanwhile: wait for its lock
+        return MonthlyFiguresCount.objects.select_for_update().get(pk=1)
+
+
+def core_figures(period: Period, scope: Scope, until: dt.datetime | None = None) -> dict[str, Any]:
+    """The raw numbers for one period (no suppression; see `figures`). Counts and sums come from
+    the monthly figures for the whole months counted before `until` and from the requests for the
+    rest; the figures that do not add up over months (people, the busiest fifth, the median) are
+    counted from the requests for the whole period."""
+    start, end = period.bounds()
+    parts = split_period(start, end, until)
+    requests = scope.requests()
+    received = requests.filter(submitted_at__gte=start, submitted_at__lt=end)
+    counts = _added(
+        requests.filter(_within("submitted_at", parts.live)).aggregate(**_received_aggregates()),
+        _monthly(scope, parts.counted, RECEIVED_FIGURES),
+    )
+    held = requests.filter(status__in=HELD, ends_at__gte=start, ends_at__lt=end)
+    held_now = requests.filter(_within("ends_at", parts.live), status__in=HELD)
+    held_counts = _added(
+        held_now.aggregate(
+            **_held_aggregates(),
+            # Engagements held by type, read in the same pass rather than in a query of their own.
+            **{f"type:{t}": Count("pk", filter=Q(type=t)) for t in RequestType.values},
+        ),
+        _monthly(scope, parts.counted, HELD_FIGURES, by_type=True),
+    )
+    held_counts["usefulness"] = (
+        held_counts["usefulness_sum"] / held_counts["usefulness_n"] if held_counts["usefulness_n"] else None
     )
     attended = Assignment.objects.filter(status=Assignment.Status.ATTENDED, request__in=held.values("pk"))
     experts = _engaged_experts(attended)
@@ -343,6 +512,7 @@ def core_figures(period: Period, scope: Scope) -> dict[str, Any]:
         "expenses_paid": paid_expenses,
         **new_people,
         "held_qs": held,
+        "monthly_used": parts.counted is not None,
     }
 
 
@@ -446,12 +616,16 @@ class Dashboard:
     estimate_used: bool
     by_type_chart: list[tuple[str, int]]
     terms_chart: list[tuple[str, int]]
+    # When the monthly figures used were counted (None: every figure was counted from the requests).
+    counted_at: dt.datetime | None = None
+    counted_through: dt.date | None = None  # the last day they hold
 
 
 def dashboard(period: Period, scope: Scope, today: dt.date | None = None) -> Dashboard:
-    now_figures = core_figures(period, scope)
+    until, counted_at = counted_until()
+    now_figures = core_figures(period, scope, until)
     previous_period = period.previous()
-    before = core_figures(previous_period, scope)
+    before = core_figures(previous_period, scope, until)
     figures = [
         Figure(key, label, _float(now_figures[key]), _float(before[key]), people=people, unit=unit)
         for key, label, people, unit in FIGURES
@@ -461,7 +635,7 @@ def dashboard(period: Period, scope: Scope, today: dt.date | None = None) -> Das
     by_type_rows: list[list[Any]] = [[str(type_labels[t]), now_figures[f"type:{t}"]] for t in RequestType.values]
     theme_rows = _participants_per_theme(held)
     terms = recent_terms(today or timezone.localdate())
-    programme = programme_report(scope, terms)
+    programme = programme_report(scope, terms, until)
     # The programme's events per term are the engagements held per term: the same requests.
     terms_rows: list[list[Any]] = [[row[0], row[1]] for row in programme.rows[: len(terms)]]
     tables = [
@@ -491,6 +665,8 @@ def dashboard(period: Period, scope: Scope, today: dt.date | None = None) -> Das
         estimate_used=bool(now_figures["participants_estimated"]),
         by_type_chart=[(row[0], row[1]) for row in by_type_rows],
         terms_chart=[(row[0], row[1]) for row in terms_rows],
+        counted_at=counted_at if now_figures["monthly_used"] or before["monthly_used"] else None,
+        counted_through=until.date() - dt.timedelta(days=1) if until else None,
     )
 
 
@@ -525,13 +701,14 @@ def _term_index(terms: list[Period]) -> Case:
     )
 
 
-def programme_report(scope: Scope, terms: list[Period]) -> Table:
+def programme_report(scope: Scope, terms: list[Period], until: dt.datetime | None = None) -> Table:
     """The development programme's own report (docs/design.md, "Why it exists"): events held per
     term, and the participants they reached per programme theme, as the programme reported them.
-    Participants are the units' reported numbers, or the expected audience where none came. One
-    query for all terms and themes."""
+    Participants are the units' reported numbers, or the expected audience where none came. Whole
+    counted months come from the monthly figures, the rest from the requests: two queries."""
     first, last = terms[0].bounds()[0], terms[-1].bounds()[1]
-    held = scope.requests().filter(status__in=HELD, ends_at__gte=first, ends_at__lt=last)
+    parts = split_period(first, last, until)
+    held = scope.requests().filter(_within("ends_at", parts.live), status__in=HELD)
     participants = Coalesce("unit_feedback__participants", "audience_size", Value(0))
     themes = [*ProgrammeTheme.values, ""]
     # Grouped by term and theme rather than one filtered aggregate per cell: each row is read once
@@ -548,6 +725,19 @@ def programme_report(scope: Scope, terms: list[Period]) -> Table:
     for term, theme, count, reached in groups:
         events[term] += count
         people[term][themes.index(theme)] += reached
+    if parts.counted is not None:
+        ends = [term.bounds()[1].date() for term in terms]
+        months = (
+            scope.monthly()
+            .filter(month__gte=parts.counted[0].date(), month__lt=parts.counted[1].date())
+            .values("month", "programme_theme")
+            .annotate(events=Sum("held"), people=Sum("programme_people"))
+            .values_list("month", "programme_theme", "events", "people")
+        )
+        for month, theme, count, reached in months:
+            term = next(i for i, end in enumerate(ends) if month < end)
+            events[term] += count or 0
+            people[term][themes.index(theme)] += reached or 0
     rows: list[list[Any]] = [[term.label, events[i], *people[i]] for i, term in enumerate(terms)]
     totals = [_("Total"), *(sum(row[k] for row in rows) for k in range(1, len(themes) + 2))]
     return Table(

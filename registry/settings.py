@@ -550,6 +550,13 @@ SCHEDULED_JOBS: dict[str, ScheduledJob] = {
             "When e-mail not sent yet is tried again and old sent e-mail forgotten.",
         ),
         ("follow_up", "follow_up", [], "15 * * * *", "When feedback and impact-note reminders go out, and closing."),
+        (
+            "count_monthly_figures",
+            "count_monthly_figures",
+            [],
+            "*/10 * * * *",
+            "When the closed months' statistics are counted again (the dashboard says when they were).",
+        ),
         ("consent_reminders", "consent_reminders", [], "30 2 * * *", "When consent expiry reminders go out."),
         ("apply_retention", "apply_retention", [], "0 3 * * *", "When the retention rules erase what is due."),
         (

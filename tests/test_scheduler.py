@@ -29,6 +29,7 @@ ALL_JOBS = {
     "consent_reminders",
     "apply_retention",
     "prune_task_results",
+    "count_monthly_figures",
 }
 
 
@@ -75,7 +76,12 @@ def test_a_second_scheduler_at_the_same_time_enqueues_nothing() -> None:
 
 def test_each_new_scheduled_time_is_enqueued_once() -> None:
     enqueue_due_jobs(at(2026, 3, 2, 10, 7))
-    assert sorted(enqueue_due_jobs(at(2026, 3, 2, 10, 10))) == ["expire_offers", "retry_mail", "send_reminders"]
+    assert sorted(enqueue_due_jobs(at(2026, 3, 2, 10, 10))) == [
+        "count_monthly_figures",
+        "expire_offers",
+        "retry_mail",
+        "send_reminders",
+    ]
     assert sorted(enqueue_due_jobs(at(2026, 3, 2, 10, 15, 30))) == [
         "expire_offers",
         "follow_up",
