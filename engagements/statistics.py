@@ -399,28 +399,29 @@ def counted_until() -> tuple[dt.datetime | None, dt.datetime | None]:
 
 
 def count_monthly_figures(now: dt.datetime | None = None) -> MonthlyFiguresCount:
-    """Count the figures of every closed month again from the requests (the worker's job). Runs
-    one at a time: the count's row is locked, so two runs at once cannot both add their rows."""
+    """Count the figures of every closed month again from the requests (the worker's job).
+    Two runs at once take turns to replace the rows (the count's row is locked), so neither adds
+    its rows to the other's."""
     now = now or timezone.now()
     until = month_start(now)
     dimensions = ("unit__region", "unit__sector", "type", "programme_theme")
+    # Counted before the lock is taken: on SQLite the transaction holds the whole database.
+    rows: dict[tuple[Any, ...], dict[str, int]] = {}
+    for date_field, queryset, aggregates in (
+        ("submitted_at", Request.objects.filter(submitted_at__lt=until), _received_aggregates()),
+        ("ends_at", Request.objects.filter(status__in=HELD, ends_at__lt=until), _held_aggregates()),
+    ):
+        grouped = (
+            queryset.annotate(_month=TruncMonth(date_field))
+            .order_by()
+            .values("_month", *dimensions)
+            .annotate(**aggregates)
+        )
+        for row in grouped:
+            key = (timezone.localtime(row["_month"]).date(), *(row[d] for d in dimensions))
+            rows.setdefault(key, {}).update({name: int(row[name] or 0) for name in aggregates})
     with transaction.atomic():
         count = _locked_count(now, until)
-        rows: dict[tuple[Any, ...], dict[str, int]] = {}
-        for field, queryset, aggregates in (
-            ("submitted_at", Request.objects.filter(submitted_at__lt=until), _received_aggregates()),
-            ("ends_at", Request.objects.filter(status__in=HELD, ends_at__lt=until), _held_aggregates()),
-        ):
-            grouped = (
-                queryset.annotate(_month=TruncMonth(field))
-                .order_by()
-                .values("_month", *dimensions)
-                .annotate(**aggregates)
-            )
-            for row in grouped:
-                key = (timezone.localtime(row["_month"]).date(), *(row[d] for d in dimensions))
-                figures = rows.setdefault(key, {})
-                figures.update({name: int(row[name] or 0) for name in aggregates})
         MonthlyFigures.objects.all().delete()
         MonthlyFigures.objects.bulk_create(
             [
