@@ -26,6 +26,7 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.datastructures import MultiValueDict
 from django.utils.functional import Promise
+from django.utils.translation import gettext_noop
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 from ninja import NinjaAPI, Query
@@ -145,7 +146,13 @@ def audited(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             token = token_of(request)
             if token is not None:
                 action = AuditEvent.Action.CHANGE if request.method == "POST" else AuditEvent.Action.VIEW
-                AuditEvent.record(token.user, action, token, f"API {request.method} {request.path[:120]} {status}")
+                AuditEvent.record(
+                    token.user,
+                    action,
+                    token,
+                    gettext_noop("API %(method)s %(path)s %(status)s"),
+                    {"method": request.method, "path": request.path[:120], "status": status},
+                )
         response["Cache-Control"] = "no-store"
         return response
 

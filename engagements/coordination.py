@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_filters.views import FilterView
 
@@ -145,7 +145,8 @@ def _detail(request: AuthenticatedHttpRequest, obj: Request, status: int = 200, 
         AuditEvent.Action.VIEW,
         ExpertProfile,
         [a.expert_id for a in expert_feedback],
-        f"own feedback on request {obj.pk}",
+        gettext_noop("own feedback on request %(request)s"),
+        {"request": obj.pk},
     )
     context = {
         "obj": obj,
@@ -250,7 +251,8 @@ def _matching_page(
         AuditEvent.Action.VIEW,
         ExpertProfile,
         [c.expert_id for c in candidates],
-        f"matching for request {obj.pk}",
+        gettext_noop("matching for request %(request)s"),
+        {"request": obj.pk},
     )
     context = {
         "obj": obj,
@@ -285,7 +287,8 @@ def matching_excluded(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         AuditEvent.Action.VIEW,
         ExpertProfile,
         [e.expert_id for e in exclusions],
-        f"excluded from matching for request {obj.pk}",
+        gettext_noop("excluded from matching for request %(request)s"),
+        {"request": obj.pk},
     )
     context = {"obj": obj, "page_obj": page, "exclusions": exclusions}
     return render(request, "engagements/coordinator/excluded.html", context)
@@ -459,7 +462,13 @@ def return_expense(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def expense_receipt(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     claim = get_object_or_404(claims_for_coordinator(request), pk=pk)
-    AuditEvent.record(request.user, AuditEvent.Action.VIEW, claim.assignment.expert, f"expense receipt {claim.pk}")
+    AuditEvent.record(
+        request.user,
+        AuditEvent.Action.VIEW,
+        claim.assignment.expert,
+        gettext_noop("expense receipt %(claim)s"),
+        {"claim": claim.pk},
+    )
     return private_file_response(claim.receipt, content_type=claim.receipt_type, filename=claim.receipt_filename)
 
 

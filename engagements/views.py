@@ -147,7 +147,8 @@ def _unit_request_page(
             AuditEvent.Action.VIEW,
             ExpertProfile,
             [assignment.expert_id for assignment, _direct, _photo in confirmed],
-            f"introduction on request {obj.pk}",
+            gettext_noop("introduction on request %(request)s"),
+            {"request": obj.pk},
         )
     for assignment, direct, _photo in confirmed:
         if direct:

@@ -232,8 +232,13 @@ def guardian_consent(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
             phone=data["phone"],
             notice=data["notice"],
         )
-        purposes = ", ".join(record.purpose for record in records)
-        AuditEvent.record(request.user, AuditEvent.Action.CONSENT, expert, f"guardian consent recorded: {purposes}")
+        AuditEvent.record(
+            request.user,
+            AuditEvent.Action.CONSENT,
+            expert,
+            gettext_noop("guardian consent recorded: %(purposes)s"),
+            {"purposes": AuditEvent.in_languages(*(ConsentPurpose(record.purpose).label for record in records))},
+        )
         if data["notice"] == ConsentRecord.Notice.EMAIL:
             send_guardian_notice(expert, data["email"], records)
     messages.success(request, _("The guardian's consent was recorded."))
@@ -257,7 +262,11 @@ def guardian_withdrawal(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             recorded_by=request.user,
         )
         AuditEvent.record(
-            request.user, AuditEvent.Action.CONSENT, expert, f"guardian consent withdrawn: {data['purpose']}"
+            request.user,
+            AuditEvent.Action.CONSENT,
+            expert,
+            gettext_noop("guardian consent withdrawn: %(purpose)s"),
+            {"purpose": AuditEvent.in_languages(ConsentPurpose(data["purpose"]).label)},
         )
     messages.success(request, _("The guardian's withdrawal was recorded."))
     return redirect("experts:expert", pk=expert.pk)
@@ -292,7 +301,13 @@ def expert_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return _expert_page(request, expert, 400, status_form=form)
     expert.status = form.cleaned_data["status"]
     expert.save(update_fields=["status", "updated_at"])
-    AuditEvent.record(request.user, AuditEvent.Action.CHANGE, expert, f"status {expert.status}")
+    AuditEvent.record(
+        request.user,
+        AuditEvent.Action.CHANGE,
+        expert,
+        gettext_noop("status changed to %(status)s"),
+        {"status": AuditEvent.in_languages(ExpertProfile.Status(expert.status).label)},
+    )
     messages.success(request, _("The status was changed."))
     return redirect("experts:expert", pk=expert.pk)
 

@@ -175,7 +175,13 @@ def consent_give(request: AuthenticatedHttpRequest, purpose: str) -> HttpRespons
         return redirect(back_to_text)
     except InvalidTransition as exc:  # no consent text published for the purpose yet
         raise Http404 from exc
-    AuditEvent.record(request.user, AuditEvent.Action.CONSENT, expert, f"{purpose} given")
+    AuditEvent.record(
+        request.user,
+        AuditEvent.Action.CONSENT,
+        expert,
+        gettext_noop("consent given: %(purpose)s"),
+        {"purpose": AuditEvent.in_languages(ConsentPurpose(purpose).label)},
+    )
     messages.success(request, _("Thank you. Your consent was saved."))
     return redirect("experts:consents")
 
@@ -195,7 +201,13 @@ def consent_withdraw(request: AuthenticatedHttpRequest, purpose: str) -> HttpRes
         return render(request, "experts/withdraw_registry.html", {"form": form}, status=400)
     with transaction.atomic():
         expert.withdraw_consent(purpose, by_user=request.user)
-        AuditEvent.record(request.user, AuditEvent.Action.CONSENT, expert, f"{purpose} withdrawn")
+        AuditEvent.record(
+            request.user,
+            AuditEvent.Action.CONSENT,
+            expert,
+            gettext_noop("consent withdrawn: %(purpose)s"),
+            {"purpose": AuditEvent.in_languages(ConsentPurpose(purpose).label)},
+        )
         if purpose == ConsentPurpose.REGISTRY:
             notify_coordinators(
                 expert.home_region,

@@ -15,8 +15,8 @@ from typing import Any, ClassVar, Self
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models, transaction
-from django.utils import timezone
-from django.utils.translation import get_language, gettext
+from django.utils import timezone, translation
+from django.utils.translation import get_language, gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 
@@ -464,6 +464,9 @@ class AuditEvent(models.Model):
     object_type = models.CharField(_("object type"), max_length=60)
     object_id = models.CharField(_("object id"), max_length=40)
     detail = models.CharField(_("detail"), max_length=200, blank=True)
+    # The values put into the detail when it is shown: numbers and names as they are, labels of
+    # choices in every language of the service (see `in_languages`), so each reader sees their own.
+    params = models.JSONField(_("detail values"), default=dict, blank=True)
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
@@ -498,9 +501,35 @@ class AuditEvent(models.Model):
 
     @property
     def detail_label(self) -> str:
-        """The detail in the reader's language: fixed details are recorded in English (marked with
-        gettext_noop where they are written) and translated when shown; names and ids stay as they are."""
-        return gettext(self.detail) if self.detail else ""
+        """The detail in the reader's language: details are recorded in English (marked with
+        gettext_noop where they are written, with %(name)s where a value goes) and translated when
+        shown; a label recorded in every language is shown in the reader's, names and ids as they are."""
+        if not self.detail:
+            return ""
+        text = gettext(self.detail)
+        if not self.params:
+            return text
+        language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+        values = {
+            key: (value.get(language) or value.get("en") or "") if isinstance(value, dict) else value
+            for key, value in self.params.items()
+        }
+        try:
+            return text % values
+        except (KeyError, TypeError, ValueError):  # a translation that lost a value: the English one
+            try:
+                return self.detail % values
+            except (KeyError, TypeError, ValueError):
+                return self.detail
+
+    @staticmethod
+    def in_languages(*labels: Any) -> dict[str, str]:
+        """Labels (lazy translations) in every language of the service, joined with commas."""
+        out = {}
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                out[code] = ", ".join(str(label) for label in labels)
+        return out
 
     @property
     def actor_label(self) -> str:
@@ -518,6 +547,7 @@ class AuditEvent(models.Model):
         action: AuditEvent.Action,
         obj: models.Model,
         detail: str = "",
+        params: dict[str, Any] | None = None,
     ) -> AuditEvent:
         """`actor` is the person who acted (None for the system: nightly jobs, the worker). The
         address is taken from the web request being served, if any (see ClientAddressMiddleware),
@@ -531,6 +561,7 @@ class AuditEvent(models.Model):
             object_type=obj._meta.label_lower,
             object_id=str(obj.pk),
             detail=detail[:200],
+            params=params or {},
             ip=client_address.get(),
         )
 
@@ -542,6 +573,7 @@ class AuditEvent(models.Model):
         model: type[models.Model],
         ids: Iterable[Any],
         detail: str = "",
+        params: dict[str, Any] | None = None,
     ) -> int:
         """One event per object in one query: a page or an export that shows many people's data
         leaves a trace under each person, so that "who has seen my data" has an answer."""
@@ -556,6 +588,7 @@ class AuditEvent(models.Model):
                 object_type=model._meta.label_lower,
                 object_id=str(pk),
                 detail=detail[:200],
+                params=params or {},
                 at=now,
                 ip=client_address.get(),
             )
@@ -903,7 +936,13 @@ class ApiToken(models.Model):
                 scopes=[s for s in ApiScope.values if s in scopes],
                 expires_at=expires_at,
             )
-            AuditEvent.record(user, AuditEvent.Action.CHANGE, token, f"API token created: {','.join(token.scopes)}")
+            AuditEvent.record(
+                user,
+                AuditEvent.Action.CHANGE,
+                token,
+                gettext_noop("API token created: %(scopes)s"),
+                {"scopes": ",".join(token.scopes)},
+            )
         return token, raw
 
     def revoke(self, by: User) -> bool:

@@ -288,6 +288,7 @@ PERSONAL_DATA = [
             "object_type": Field(Category.LOG, (P, C, A), label=_("to what"), display=lambda e: e.object_label),
             "object_id": Field(Category.LOG, (C, A), export=False),
             "detail": Field(Category.LOG, (P, C, A), display=lambda e: e.detail_label),
+            "params": Field(Category.LOG, (C, A), export=False),  # shown within the detail
             "ip": Field(Category.LOG, (P, A)),
         },
         rows_of=_audit_rows,

@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from registry.access import staff_manager_required
@@ -59,7 +60,13 @@ def staff_role_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         messages.error(request, _("You cannot remove your own role."))
         return redirect("staff-roles")
     with transaction.atomic():
-        AuditEvent.record(request.user, AuditEvent.Action.CHANGE, role, f"staff role removed: {role.role}")
+        AuditEvent.record(
+            request.user,
+            AuditEvent.Action.CHANGE,
+            role,
+            gettext_noop("staff role removed: %(role)s"),
+            {"role": AuditEvent.in_languages(StaffRole.Kind(role.role).label)},
+        )
         role.delete()
     messages.success(request, _("The role was removed."))
     return redirect("staff-roles")
@@ -89,5 +96,11 @@ def grant_staff_role(email: str, kind: str, region: Region | None, *, by: User) 
             urgent=True,
         )
     role = StaffRole.objects.create(user=user, role=kind, region=region)
-    AuditEvent.record(by, AuditEvent.Action.CHANGE, role, f"staff role given: {kind}")
+    AuditEvent.record(
+        by,
+        AuditEvent.Action.CHANGE,
+        role,
+        gettext_noop("staff role given: %(role)s"),
+        {"role": AuditEvent.in_languages(StaffRole.Kind(kind).label)},
+    )
     return role

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from engagements.models import Assignment, ExpenseClaim, ExpertFeedback, Request
@@ -31,7 +31,8 @@ def signed_in(user: User) -> Client:
 
 def trail(expert: ExpertProfile) -> list[tuple[str | None, str, str]]:
     events = AuditEvent.objects.filter(object_type="experts.expertprofile", object_id=str(expert.pk)).order_by("pk")
-    return list(events.values_list("actor__email", "action", "detail"))
+    with translation.override("en"):
+        return [(event.actor_email or None, event.action, event.detail_label) for event in events]
 
 
 def engaged(req: Request, expert: ExpertProfile, status: str, **extra: Any) -> Assignment:
@@ -143,3 +144,35 @@ def test_matching_page_audit_is_one_query_however_many_experts_it_shows(
         ready_expert(make_expert())
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("engagements:matching", args=[req.pk]))
+
+
+def test_details_with_values_are_shown_in_the_readers_language(expert: ExpertProfile, coordinator: User) -> None:
+    from experts.models import ConsentPurpose
+
+    AuditEvent.record(
+        coordinator,
+        AuditEvent.Action.CONSENT,
+        expert,
+        "guardian consent withdrawn: %(purpose)s",
+        {"purpose": AuditEvent.in_languages(ConsentPurpose.REGISTRY.label)},
+    )
+    AuditEvent.record_many(
+        coordinator,
+        AuditEvent.Action.VIEW,
+        ExpertProfile,
+        [expert.pk],
+        "matching for request %(request)s",
+        {"request": 7},
+    )
+    events = list(AuditEvent.objects.filter(object_id=str(expert.pk)).order_by("pk"))
+    shown = {}
+    for language in ("fi", "sv", "en"):
+        with translation.override(language):
+            shown[language] = [event.detail_label for event in events]
+    with translation.override("en"):
+        assert shown["en"] == [f"guardian consent withdrawn: {ConsentPurpose.REGISTRY.label}", "matching for request 7"]
+    with translation.override("fi"):
+        assert shown["fi"][0].endswith(str(ConsentPurpose.REGISTRY.label))
+    assert shown["fi"][1] != shown["en"][1] and shown["fi"][1].endswith("7")
+    assert shown["sv"][1] != shown["en"][1] and shown["sv"][1].endswith("7")
+    assert "guardian" not in shown["fi"][0] and "guardian" not in shown["sv"][0]
