@@ -1610,6 +1610,33 @@ class MonthlyFigures(models.Model):
         return f"{self.month:%Y-%m} {self.region_id} {self.sector} {self.type} {self.programme_theme}"
 
 
+class MonthlyExpertEngagements(models.Model):
+    """One expert's attended engagements in one closed month, region, sector and type, with their
+    own answers on being heard and respected: the figures that count people (young and parent
+    experts engaged, the busiest fifth) need each expert's total over a period. Counted again from
+    the engagements with the monthly figures, so it never holds more than they do (issue 10)."""
+
+    month = models.DateField(_("month"))
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, related_name="+")
+    sector = models.CharField(_("sector"), max_length=32, blank=True)
+    type = models.CharField(_("type"), max_length=20, blank=True)
+    expert = models.ForeignKey(ExpertProfile, on_delete=models.CASCADE, related_name="+", verbose_name=_("expert"))
+    kind = models.CharField(_("kind"), max_length=16)
+    engagements = models.PositiveIntegerField(_("engagements"), default=0)
+    heard_sum = models.PositiveIntegerField(default=0)
+    heard_n = models.PositiveIntegerField(default=0)
+    respected_sum = models.PositiveIntegerField(default=0)
+    respected_n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["month"])]
+        verbose_name = _("monthly engagements of an expert")
+        verbose_name_plural = _("monthly engagements of experts")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.expert_id}: {self.engagements}"
+
+
 class MonthlyFiguresCount(models.Model):
     """When the monthly figures were last counted (one row): every month before `until` is in them."""
 

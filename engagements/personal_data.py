@@ -19,6 +19,7 @@ from engagements.models import (
     ExpenseClaim,
     ExpertFeedback,
     ImpactNote,
+    MonthlyExpertEngagements,
     Request,
     Review,
     ReviewComment,
@@ -204,6 +205,34 @@ PERSONAL_DATA = [
         not_personal=("feedback_reminders", "updated_at", "answer_nonce"),
         rows_of=_own(Assignment, "expert__user"),
         erase=lambda user, rows: rows.update(decline_reason="", cancel_reason=""),
+    ),
+    ModelData(
+        model="engagements.MonthlyExpertEngagements",
+        key="monthly_engagements",
+        title=_("Your engagements per month, for the statistics"),
+        about=_("experts"),
+        basis=(Basis.PUBLIC_TASK,),
+        retention=Retention(
+            _(
+                "Counted again from the engagements every ten minutes, so it holds no more than they do; "
+                "deleted when the person is erased."
+            ),
+            (),
+        ),
+        enforced_by=("engagements.statistics.count_monthly_figures", *ERASURE),
+        order=205,
+        fields={
+            "expert": Field(Category.IDENTITY, (P, A)),
+            "month": Field(Category.ENGAGEMENT, (P, A)),
+            "engagements": Field(Category.ENGAGEMENT, (P, A)),
+            "heard_sum": Field(Category.ENGAGEMENT, (P, A)),
+            "heard_n": Field(Category.ENGAGEMENT, (P, A)),
+            "respected_sum": Field(Category.ENGAGEMENT, (P, A)),
+            "respected_n": Field(Category.ENGAGEMENT, (P, A)),
+        },
+        not_personal=("region", "sector", "type", "kind"),
+        rows_of=_own(MonthlyExpertEngagements, "expert__user"),
+        erase=_delete,
     ),
     ModelData(
         model="engagements.Review",

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, transaction
 from django.db.models import (
     Case,
     Count,
+    F,
     FloatField,
     Func,
     IntegerField,
@@ -37,6 +38,7 @@ from engagements.models import (
     Assignment,
     Debrief,
     ExpenseClaim,
+    MonthlyExpertEngagements,
     MonthlyFigures,
     MonthlyFiguresCount,
     ProgrammeTheme,
@@ -141,8 +143,9 @@ class Scope:
         qs = ExpertProfile.objects.all()
         return qs if self.regions is None else qs.filter(home_region__in=self.regions)
 
-    def monthly(self) -> QuerySet[MonthlyFigures]:
-        qs = MonthlyFigures.objects.all()
+    def monthly(self, model: Any = MonthlyFigures) -> QuerySet[Any]:
+        """The monthly figures (or `MonthlyExpertEngagements`) in the scope."""
+        qs: QuerySet[Any] = model.objects.all()
         if self.regions is not None:
             qs = qs.filter(region__in=self.regions)
         if self.sector:
@@ -235,28 +238,49 @@ def _median_days(requests: QuerySet[Request], n: int) -> float | None:
     return round(sum(middle) / len(middle), 1) if middle else None
 
 
-def _engaged_experts(attended: QuerySet[Assignment]) -> dict[str, Any]:
+def _engaged_experts(
+    attended: QuerySet[Assignment], months: QuerySet[MonthlyExpertEngagements] | None = None
+) -> dict[str, Any]:
     """The experts behind the attended engagements, in one query: young and parent experts engaged,
     engagements, the experts' average "heard" and "respected", and the engagements done by the busiest
     fifth of the experts (rounded up). Per-expert counts are ranked with window functions in SQL, so
-    thousands of experts are not pulled into Python, and the same per-expert rows give every figure."""
-    per_expert = (
+    thousands of experts are not pulled into Python, and the same per-expert rows give every figure.
+    `attended` are the engagements counted live; `months`, each expert's counted months."""
+    columns = ("kind", "n", "heard_sum", "heard_n", "respected_sum", "respected_n")
+    live = (
         attended.order_by()
         .values("expert")
-        .annotate(
-            kind=Max("expert__kind"),
-            n=Count("pk"),
-            heard_sum=Sum("feedback__heard"),
-            heard_n=Count("feedback__heard"),
-            respected_sum=Sum("feedback__respected"),
-            respected_n=Count("feedback__respected"),
-        )
-        .values("kind", "n", "heard_sum", "heard_n", "respected_sum", "respected_n")
+        .annotate(kind=Max("expert__kind"), **_per_expert_aggregates())
+        .values("expert", *columns)
     )
-    try:
-        sql, params = per_expert.query.sql_with_params()
-    except EmptyResultSet:  # a scope that can hold nothing
+    parts = [live]
+    if months is not None:
+        counted = months.order_by().annotate(
+            n=F("engagements"),
+            # Named apart from the fields so the union's columns line up with the live part's.
+            h_sum=F("heard_sum"),
+            h_n=F("heard_n"),
+            r_sum=F("respected_sum"),
+            r_n=F("respected_n"),
+        )
+        parts.append(counted.values("expert", "kind", "n", "h_sum", "h_n", "r_sum", "r_n"))
+    selects, params = [], []
+    for part in parts:
+        try:
+            sql, part_params = part.query.sql_with_params()
+        except EmptyResultSet:  # nothing counted live (or a scope that can hold nothing)
+            continue
+        selects.append(sql)
+        params.extend(part_params)
+    if not selects:
         return {"youth": 0, "parents": 0, "engagements": 0, "heard": None, "respected": None, "busiest": 0}
+    # A first part with no rows names the union's columns, whichever parts follow.
+    header = "SELECT NULL AS expert, NULL AS kind, 0 AS n, 0 AS heard_sum, 0 AS heard_n, 0 AS respected_sum, "
+    header += "0 AS respected_n WHERE 1 = 0"
+    union = " UNION ALL ".join([header, *(f"SELECT * FROM ({sql}) p{i}" for i, sql in enumerate(selects))])  # noqa: S608
+    sums = "MAX(kind) AS kind, SUM(n) AS n, SUM(heard_sum) AS heard_sum, SUM(heard_n) AS heard_n, "
+    sums += "SUM(respected_sum) AS respected_sum, SUM(respected_n) AS respected_n"
+    sql = f"SELECT {sums} FROM ({union}) u GROUP BY u.expert"  # noqa: S608
     # Ties do not change the sum; rank <= ceil(experts / 5) in integers, as on every database.
     ranked = f"SELECT c.*, ROW_NUMBER() OVER (ORDER BY n DESC) AS r, COUNT(*) OVER () AS k FROM ({sql}) c"  # noqa: S608
     sums = (
@@ -420,8 +444,11 @@ def count_monthly_figures(now: dt.datetime | None = None) -> MonthlyFiguresCount
         for row in grouped:
             key = (timezone.localtime(row["_month"]).date(), *(row[d] for d in dimensions))
             rows.setdefault(key, {}).update({name: int(row[name] or 0) for name in aggregates})
+    experts = _expert_months(until)
     with transaction.atomic():
         count = _locked_count(now, until)
+        MonthlyExpertEngagements.objects.all().delete()
+        MonthlyExpertEngagements.objects.bulk_create(experts, batch_size=1000)
         MonthlyFigures.objects.all().delete()
         MonthlyFigures.objects.bulk_create(
             [
@@ -435,6 +462,45 @@ def count_monthly_figures(now: dt.datetime | None = None) -> MonthlyFiguresCount
         count.counted_at, count.until = now, until.date()
         count.save()
     return count
+
+
+def _expert_months(until: dt.datetime) -> list[MonthlyExpertEngagements]:
+    attended = Assignment.objects.filter(
+        status=Assignment.Status.ATTENDED, request__status__in=HELD, request__ends_at__lt=until
+    )
+    grouped: QuerySet[Any, dict[str, Any]] = cast(
+        "QuerySet[Any, dict[str, Any]]",
+        attended.annotate(_month=TruncMonth("request__ends_at"))
+        .order_by()
+        .values("_month", "request__unit__region", "request__unit__sector", "request__type", "expert")
+        .annotate(kind=Max("expert__kind"), **_per_expert_aggregates()),
+    )
+    return [
+        MonthlyExpertEngagements(
+            month=timezone.localtime(row["_month"]).date(),
+            region_id=row["request__unit__region"],
+            sector=row["request__unit__sector"] or "",
+            type=row["request__type"],
+            expert_id=row["expert"],
+            kind=row["kind"],
+            engagements=row["n"],
+            heard_sum=row["heard_sum"] or 0,
+            heard_n=row["heard_n"],
+            respected_sum=row["respected_sum"] or 0,
+            respected_n=row["respected_n"],
+        )
+        for row in grouped
+    ]
+
+
+def _per_expert_aggregates() -> dict[str, Any]:
+    return {
+        "n": Count("pk"),
+        "heard_sum": Sum("feedback__heard"),
+        "heard_n": Count("feedback__heard"),
+        "respected_sum": Sum("feedback__respected"),
+        "respected_n": Count("feedback__respected"),
+    }
 
 
 def _locked_count(now: dt.datetime, until: dt.datetime) -> MonthlyFiguresCount:
@@ -474,8 +540,13 @@ def core_figures(period: Period, scope: Scope, until: dt.datetime | None = None)
     held_counts["usefulness"] = (
         held_counts["usefulness_sum"] / held_counts["usefulness_n"] if held_counts["usefulness_n"] else None
     )
-    attended = Assignment.objects.filter(status=Assignment.Status.ATTENDED, request__in=held.values("pk"))
-    experts = _engaged_experts(attended)
+    attended = Assignment.objects.filter(status=Assignment.Status.ATTENDED, request__in=held_now.values("pk"))
+    months = None
+    if parts.counted is not None:
+        months = scope.monthly(MonthlyExpertEngagements).filter(
+            month__gte=parts.counted[0].date(), month__lt=parts.counted[1].date()
+        )
+    experts = _engaged_experts(attended, months)
     debriefs = Debrief.objects.filter(scope.q("assignment__request__"))
     debrief_counts = {
         "asked": debriefs.filter(created_at__gte=start, created_at__lt=end).count(),
