@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from engagements.bench import harness
 from engagements.models import Request
+from engagements.statistics import count_monthly_figures
 from experts.models import ExpertProfile
 
 # The demo accounts' password and TOTP secret live with the demo data (the seed command composes it).
@@ -63,6 +64,9 @@ class Command(BaseCommand):
             self.stdout.write(f"… seeded in {time.perf_counter() - started:.0f} s")
             write_marker({**wanted, "seeded_at": timezone.now().strftime("%Y-%m-%d %H:%M UTC")})
             marker = wanted
+        # The monthly figures as the worker keeps them (every ten minutes in production), also after
+        # a reused data set was migrated or the count changed since it was seeded.
+        count_monthly_figures()
         # Fresh planner statistics on both sizes, also when a reused data set was just migrated (a
         # migration may have added an index or backfilled a column since the last ANALYZE).
         with connection.cursor() as cursor:
