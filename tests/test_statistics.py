@@ -305,7 +305,7 @@ def test_statistics_csv_cells_never_run_as_spreadsheet_formulas(data: dict[str, 
     assert rows[1:] == [['\'=HYPERLINK("http://x")', "-3"], ["'@SUM(A1)", "'+7 %"]]
 
 
-def test_busiest_fifth_is_counted_in_sql_with_ties_and_rounding_up(
+def test_busiest_fifth_is_counted_in_one_query_with_ties_and_rounding_up(
     make_request: Any, make_expert: Any, django_assert_num_queries: Any
 ) -> None:
     from engagements.statistics import _busiest_fifth
