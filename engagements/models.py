@@ -1610,6 +1610,27 @@ class MonthlyFigures(models.Model):
         return f"{self.month:%Y-%m} {self.region_id} {self.sector} {self.type} {self.programme_theme}"
 
 
+class MonthlyThemeFigures(models.Model):
+    """Participants reached per request theme in one closed month, region, sector and type (a
+    request with several themes counts under each), counted with the monthly figures."""
+
+    month = models.DateField(_("month"))
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, related_name="+")
+    sector = models.CharField(_("sector"), max_length=32, blank=True)
+    type = models.CharField(_("type"), max_length=20, blank=True)
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="+", verbose_name=_("theme"))
+    reported = models.PositiveIntegerField(default=0)
+    estimated = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["month"])]
+        verbose_name = _("monthly participants per theme")
+        verbose_name_plural = _("monthly participants per theme")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.theme_id}: {self.reported} + {self.estimated}"
+
+
 class MonthlyExpertEngagements(models.Model):
     """One expert's attended engagements in one closed month, region, sector and type, with their
     own answers on being heard and respected: the figures that count people (young and parent

@@ -483,4 +483,5 @@ NOT_PERSONAL_MODELS = (
     "engagements.KilometreRate",
     "engagements.MonthlyFigures",
     "engagements.MonthlyFiguresCount",
+    "engagements.MonthlyThemeFigures",
 )

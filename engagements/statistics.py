@@ -41,6 +41,7 @@ from engagements.models import (
     MonthlyExpertEngagements,
     MonthlyFigures,
     MonthlyFiguresCount,
+    MonthlyThemeFigures,
     ProgrammeTheme,
     Request,
     RequestType,
@@ -454,8 +455,11 @@ def count_monthly_figures(now: dt.datetime | None = None) -> MonthlyFiguresCount
             key = (timezone.localtime(row["_month"]).date(), *(row[d] for d in dimensions))
             rows.setdefault(key, {}).update({name: int(row[name] or 0) for name in aggregates})
     experts = _expert_months(until)
+    themes = _theme_months(until)
     with transaction.atomic():
         count = _locked_count(now, until)
+        MonthlyThemeFigures.objects.all().delete()
+        MonthlyThemeFigures.objects.bulk_create(themes, batch_size=1000)
         MonthlyExpertEngagements.objects.all().delete()
         MonthlyExpertEngagements.objects.bulk_create(experts, batch_size=1000)
         MonthlyFigures.objects.all().delete()
@@ -502,6 +506,40 @@ def _expert_months(until: dt.datetime) -> list[MonthlyExpertEngagements]:
     ]
 
 
+def _theme_aggregates(prefix: str = "request__") -> dict[str, Any]:
+    return {
+        "reported": Coalesce(Sum(f"{prefix}unit_feedback__participants"), Value(0)),
+        "estimated": Coalesce(
+            Sum(f"{prefix}audience_size", filter=Q(**{f"{prefix}unit_feedback__isnull": True})),
+            Value(0),
+            output_field=IntegerField(),
+        ),
+    }
+
+
+def _theme_months(until: dt.datetime) -> list[MonthlyThemeFigures]:
+    through = Request.themes.through.objects.filter(request__status__in=HELD, request__ends_at__lt=until)
+    grouped: QuerySet[Any, dict[str, Any]] = cast(
+        "QuerySet[Any, dict[str, Any]]",
+        through.annotate(_month=TruncMonth("request__ends_at"))  # type: ignore[misc]  # the stubs miss a through model's annotations
+        .order_by()
+        .values("_month", "request__unit__region", "request__unit__sector", "request__type", "theme")
+        .annotate(**_theme_aggregates()),
+    )
+    return [
+        MonthlyThemeFigures(
+            month=timezone.localtime(row["_month"]).date(),
+            region_id=row["request__unit__region"],
+            sector=row["request__unit__sector"] or "",
+            type=row["request__type"],
+            theme_id=row["theme"],
+            reported=row["reported"],
+            estimated=row["estimated"],
+        )
+        for row in grouped
+    ]
+
+
 def _per_expert_aggregates() -> dict[str, Any]:
     return {
         "n": Count("pk"),
@@ -536,7 +574,6 @@ def core_figures(period: Period, scope: Scope, until: dt.datetime | None = None)
         requests.filter(_within("submitted_at", parts.live)).aggregate(**_received_aggregates()),
         _monthly(scope, parts.counted, RECEIVED_FIGURES),
     )
-    held = requests.filter(status__in=HELD, ends_at__gte=start, ends_at__lt=end)
     held_now = requests.filter(_within("ends_at", parts.live), status__in=HELD)
     held_counts = _added(
         held_now.aggregate(
@@ -592,7 +629,8 @@ def core_figures(period: Period, scope: Scope, until: dt.datetime | None = None)
         "fees_paid": paid_fees,
         "expenses_paid": paid_expenses,
         **new_people,
-        "held_qs": held,
+        "held_live": held_now,
+        "counted": parts.counted,
         "monthly_used": parts.counted is not None,
     }
 
@@ -711,10 +749,9 @@ def dashboard(period: Period, scope: Scope, today: dt.date | None = None) -> Das
         Figure(key, label, _float(now_figures[key]), _float(before[key]), people=people, unit=unit)
         for key, label, people, unit in FIGURES
     ]
-    held: QuerySet[Request] = now_figures["held_qs"]
     type_labels = dict(RequestType.choices)
     by_type_rows: list[list[Any]] = [[str(type_labels[t]), now_figures[f"type:{t}"]] for t in RequestType.values]
-    theme_rows = _participants_per_theme(held)
+    theme_rows = _participants_per_theme(scope, now_figures["held_live"], now_figures["counted"])
     terms = recent_terms(today or timezone.localdate())
     programme = programme_report(scope, terms, until)
     # The programme's events per term are the engagements held per term: the same requests.
@@ -751,24 +788,33 @@ def dashboard(period: Period, scope: Scope, today: dt.date | None = None) -> Das
     )
 
 
-def _participants_per_theme(held: QuerySet[Request]) -> list[list[Any]]:
+def _participants_per_theme(
+    scope: Scope, held_live: QuerySet[Request], counted: tuple[dt.datetime, dt.datetime] | None
+) -> list[list[Any]]:
     """Participants per theme from the units' feedback; where a unit gave none, the request's
-    expected audience counts as an estimate."""
-    through = Request.themes.through.objects.filter(request__in=held.values("pk"))
-    rows = (
+    expected audience counts as an estimate. Counted months from `MonthlyThemeFigures`, the rest live."""
+    through = Request.themes.through.objects.filter(request__in=held_live.values("pk"))
+    live = (
         through.values("theme_id")  # type: ignore[misc]  # the stubs miss names annotated after values()
-        .annotate(
-            reported=Coalesce(Sum("request__unit_feedback__participants"), Value(0)),
-            estimated=Coalesce(
-                Sum("request__audience_size", filter=Q(request__unit_feedback__isnull=True)),
-                Value(0),
-                output_field=IntegerField(),
-            ),
-        )
+        .annotate(**_theme_aggregates())
         .values_list("theme_id", "reported", "estimated")
     )
+    parts = [live]
+    if counted is not None:
+        months = scope.monthly(MonthlyThemeFigures).filter(month__gte=counted[0].date(), month__lt=counted[1].date())
+        parts.append(
+            months.values("theme_id")
+            .annotate(r=Coalesce(Sum("reported"), Value(0)), e=Coalesce(Sum("estimated"), Value(0)))
+            .values_list("theme_id", "r", "e")
+        )
+    totals: dict[int, list[int]] = {}
+    for part in parts:
+        for theme_id, reported, estimated in part:
+            total = totals.setdefault(theme_id, [0, 0])
+            total[0] += int(reported)
+            total[1] += int(estimated)
     labels = {theme.pk: str(theme) for theme in Theme.objects.all()}
-    out = [[labels[tid], reported + estimated, estimated] for tid, reported, estimated in rows]
+    out = [[labels[tid], reported + estimated, estimated] for tid, (reported, estimated) in totals.items()]
     return sorted(out, key=lambda row: (-row[1], row[0]))
 
 
