@@ -312,6 +312,8 @@ class Request(models.Model):
             models.Index(fields=["unit", "created_at"], name="request_unit_newest"),
             # Open material reviews: the live requests of one type, not every review ever asked for.
             models.Index(fields=["type", "status"], name="request_type_status"),
+            # New requests on the coordinator's home, oldest first: five rows read, not every new one.
+            models.Index(fields=["status", "submitted_at", "id"], name="request_status_submitted"),
         ]
         verbose_name = _("request")
         verbose_name_plural = _("requests")

@@ -115,5 +115,5 @@ def _reviews_section(requests: QuerySet[Request], now: dt.datetime, *, items: bo
             review: Review | None = getattr(assignment, "review", None)
             progress = review_progress(assignment, review, assignment.comment_count, now)
             rows.append((assignment, progress, ReviewProgress(progress).label))
-    count = confirmed[: COUNT_CAP + 1].count()
+    count = confirmed.order_by()[: COUNT_CAP + 1].count()
     return Section("reviews", min(count, COUNT_CAP), rows, capped=count > COUNT_CAP)

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from experts.models import Application, ExpertProfile
+from experts.models import Application, ConsentPurpose, ConsentRecord, ExpertProfile
 
 
 def coordinator_alerts(regions: Any) -> dict[str, int]:
@@ -23,11 +23,16 @@ def coordinator_alerts(regions: Any) -> dict[str, int]:
         "consents_expiring": experts.filter(
             consent_current_until__gt=now, consent_current_until__lte=now + soon
         ).count(),
-        # The guardians' consents are looked up for the minors only, not the whole registry.
-        "minors_without_guardian": experts.minors(today)
-        .exclude(pk__in=ExpertProfile.objects.minors(today).with_guardian_consent(now).values("pk"))
-        .count(),
+        "minors_without_guardian": experts.minors(today).exclude(pk__in=_with_guardian_consent(today, now)).count(),
         "turning_18": experts.minors(today)
         .exclude(pk__in=ExpertProfile.objects.minors(today + soon).values("pk"))
         .count(),
     }
+
+
+def _with_guardian_consent(today: dt.date, now: dt.datetime) -> Any:
+    """The minors with a guardian's current consent, looked up among those with any guardian's
+    decision (a few), not every minor in the registry."""
+    decided = ConsentRecord.objects.filter(given_by=ConsentRecord.By.GUARDIAN, purpose=ConsentPurpose.REGISTRY)
+    minors = ExpertProfile.objects.filter(pk__in=decided.values("expert_id")).minors(today)
+    return minors.with_guardian_consent(now).values("pk")

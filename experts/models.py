@@ -1025,7 +1025,11 @@ class ConsentRecord(models.Model):
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["expert", "purpose", "given_by", "at"])]
+        indexes = [
+            models.Index(fields=["expert", "purpose", "given_by", "at"]),
+            # The few experts with a guardian's decision, without reading every consent record.
+            models.Index(fields=["purpose", "expert"], condition=Q(given_by="guardian"), name="consent_guardian"),
+        ]
         verbose_name = _("consent record")
         verbose_name_plural = _("consent records")
 

@@ -212,3 +212,27 @@ def test_profile_edit_saves_and_refuses_contradictions(client: Client, expert: E
     expert.refresh_from_db()
     assert expert.display_name == "Uusi nimi"
     assert list(expert.themes.all()) == [theme]
+
+
+def test_minors_count_without_guardian_follows_each_guardians_latest_decision(
+    make_expert: Any, coordinator: User
+) -> None:
+    from experts.alerts import coordinator_alerts
+
+    year = timezone.localdate().year
+    make_expert(birth_year=year - 15)  # no guardian's decision at all
+    consented_minor = make_expert(birth_year=year - 15)
+    withdrawn_minor = make_expert(birth_year=year - 16)
+    for minor in (consented_minor, withdrawn_minor):
+        minor.record_guardian_consent(
+            guardian_name="Maija",
+            relation="äiti",
+            method="lomake",
+            given_on=timezone.localdate(),
+            recorded_by=coordinator,
+        )
+    withdrawn_minor.record_guardian_withdrawal(
+        "registry", guardian_name="Maija", method="puhelu", withdrawn_on=timezone.localdate(), recorded_by=coordinator
+    )
+    make_expert(birth_year=year - 30)  # an adult needs none
+    assert coordinator_alerts(None)["minors_without_guardian"] == 2
