@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connection, transaction
@@ -438,21 +438,14 @@ def count_monthly_figures(now: dt.datetime | None = None) -> MonthlyFiguresCount
     its rows to the other's."""
     now = now or timezone.now()
     until = month_start(now)
-    dimensions = ("unit__region", "unit__sector", "type", "programme_theme")
     # Counted before the lock is taken: on SQLite the transaction holds the whole database.
     rows: dict[tuple[Any, ...], dict[str, int]] = {}
     for date_field, queryset, aggregates in (
         ("submitted_at", Request.objects.filter(submitted_at__lt=until), _received_aggregates()),
         ("ends_at", Request.objects.filter(status__in=HELD, ends_at__lt=until), _held_aggregates()),
     ):
-        grouped = (
-            queryset.annotate(_month=TruncMonth(date_field))
-            .order_by()
-            .values("_month", *dimensions)
-            .annotate(**aggregates)
-        )
-        for row in grouped:
-            key = (timezone.localtime(row["_month"]).date(), *(row[d] for d in dimensions))
+        for row in _by_month(queryset, date_field, "", ["programme_theme"], aggregates):
+            key = (row["month"], row["region_id"], row["sector"], row["type"], row["programme_theme"])
             rows.setdefault(key, {}).update({name: int(row[name] or 0) for name in aggregates})
     experts = _expert_months(until)
     themes = _theme_months(until)
@@ -477,23 +470,39 @@ def count_monthly_figures(now: dt.datetime | None = None) -> MonthlyFiguresCount
     return count
 
 
+def _by_month(
+    queryset: QuerySet[Any], date_field: str, request: str, keys: list[str], aggregates: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """`queryset` grouped by the local month of `date_field`, by its request's region, sector and
+    type (reached through `request`: "" for requests themselves) and by `keys`, each group with its
+    `aggregates`, its `month`, `region_id`, `sector` and `type`, and those four as `where`."""
+    place = [f"{request}unit__region", f"{request}unit__sector", f"{request}type"]
+    grouped = (
+        queryset.annotate(_month=TruncMonth(date_field))
+        .order_by()
+        .values("_month", *place, *keys)
+        .annotate(**aggregates)
+    )
+    out = []
+    for row in grouped:
+        where = {
+            "month": timezone.localtime(row["_month"]).date(),
+            "region_id": row[place[0]],
+            "sector": row[place[1]] or "",
+            "type": row[place[2]],
+        }
+        out.append({**row, **where, "where": where})
+    return out
+
+
 def _expert_months(until: dt.datetime) -> list[MonthlyExpertEngagements]:
     attended = Assignment.objects.filter(
         status=Assignment.Status.ATTENDED, request__status__in=HELD, request__ends_at__lt=until
     )
-    grouped: QuerySet[Any, dict[str, Any]] = cast(
-        "QuerySet[Any, dict[str, Any]]",
-        attended.annotate(_month=TruncMonth("request__ends_at"))
-        .order_by()
-        .values("_month", "request__unit__region", "request__unit__sector", "request__type", "expert")
-        .annotate(kind=Max("expert__kind"), **_per_expert_aggregates()),
-    )
+    aggregates = {"kind": Max("expert__kind"), **_per_expert_aggregates()}
     return [
         MonthlyExpertEngagements(
-            month=timezone.localtime(row["_month"]).date(),
-            region_id=row["request__unit__region"],
-            sector=row["request__unit__sector"] or "",
-            type=row["request__type"],
+            **row["where"],
             expert_id=row["expert"],
             kind=row["kind"],
             engagements=row["n"],
@@ -502,7 +511,7 @@ def _expert_months(until: dt.datetime) -> list[MonthlyExpertEngagements]:
             respected_sum=row["respected_sum"] or 0,
             respected_n=row["respected_n"],
         )
-        for row in grouped
+        for row in _by_month(attended, "request__ends_at", "request__", ["expert"], aggregates)
     ]
 
 
@@ -519,24 +528,14 @@ def _theme_aggregates(prefix: str = "request__") -> dict[str, Any]:
 
 def _theme_months(until: dt.datetime) -> list[MonthlyThemeFigures]:
     through = Request.themes.through.objects.filter(request__status__in=HELD, request__ends_at__lt=until)
-    grouped: QuerySet[Any, dict[str, Any]] = cast(
-        "QuerySet[Any, dict[str, Any]]",
-        through.annotate(_month=TruncMonth("request__ends_at"))  # type: ignore[misc]  # the stubs miss a through model's annotations
-        .order_by()
-        .values("_month", "request__unit__region", "request__unit__sector", "request__type", "theme")
-        .annotate(**_theme_aggregates()),
-    )
     return [
         MonthlyThemeFigures(
-            month=timezone.localtime(row["_month"]).date(),
-            region_id=row["request__unit__region"],
-            sector=row["request__unit__sector"] or "",
-            type=row["request__type"],
+            **row["where"],
             theme_id=row["theme"],
             reported=row["reported"],
             estimated=row["estimated"],
         )
-        for row in grouped
+        for row in _by_month(through, "request__ends_at", "request__", ["theme"], _theme_aggregates())
     ]
 
 
