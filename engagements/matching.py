@@ -305,39 +305,44 @@ def eligible(f: RequestFacts) -> ExpertProfileQuerySet:
     """The experts who pass every hard rule, filtered in SQL (the same rules as `hard_rules`)."""
     request = f.request
     mine = OuterRef("pk")
-    qs = pool().filter(status=ExpertProfile.Status.ACTIVE).exclude(Exists(_live(f).filter(expert=mine)))
+    # The expert's own columns first, then the rules that look into other tables, the costliest
+    # (counting the month's engagements, looking for one nearby) last: SQLite tests the conditions
+    # in the order written, so most experts are turned away before any subquery runs.
+    # The consent state is the one kept on the expert (a column, not the records' latest decisions).
+    qs = pool().filter(status=ExpertProfile.Status.ACTIVE).consent_current()
     if f.day:
         qs = qs.filter(Q(pause_until__isnull=True) | Q(pause_until__lt=f.day))
-        qs = qs.exclude(Exists(_away(f).filter(expert=mine)))
     if f.slots:
         qs = qs.available_at(f.slots)
-    if f.window:
-        qs = qs.filter(Q(monthly_cap__isnull=True) | Q(monthly_cap__gt=_count(_in_month(f).filter(expert=mine))))
-        qs = qs.exclude(Exists(_near(f).filter(expert=mine)))
-    else:
-        # Nothing to count in a month without a date; a limit of 0 still means none.
-        qs = qs.filter(Q(monthly_cap__isnull=True) | Q(monthly_cap__gt=0))
     if request.wished_kind != Request.WishedKind.EITHER:
         qs = qs.filter(kind=request.wished_kind)
+    if request.format == Request.Format.REMOTE:
+        qs = qs.filter(remote_ok=True)
+    if not f.window:
+        # Nothing to count in a month without a date; a limit of 0 still means none.
+        qs = qs.filter(Q(monthly_cap__isnull=True) | Q(monthly_cap__gt=0))
     if request.role_code:
         # "In the role's experts" rather than a correlated EXISTS: SQLite then starts from the
         # role's (fewer) experts instead of testing every expert with a current consent.
         qs = qs.filter(pk__in=_takes_role(f).values("expertprofile_id"))
     if f.languages:
         qs = qs.filter(Exists(_speaks(f).filter(expertprofile=mine)))
-    if request.format == Request.Format.REMOTE:
-        qs = qs.filter(remote_ok=True)
-    else:
+    if request.format != Request.Format.REMOTE:
         reachable: Any = Q(home_region_id=request.unit.region_id) | Exists(_travels(f).filter(expertprofile=mine))
         if request.format == Request.Format.HYBRID:
             reachable |= Q(remote_ok=True)
         qs = qs.filter(reachable)
+    qs = qs.exclude(Exists(_live(f).filter(expert=mine)))
+    if f.day:
+        qs = qs.exclude(Exists(_away(f).filter(expert=mine)))
     qs = qs.exclude(Exists(_avoids_unit(f).filter(expertprofile=mine)))
     qs = qs.exclude(Exists(_avoids_municipality(f).filter(expertprofile=mine)))
     if f.themes:
         qs = qs.exclude(Exists(_avoided(f).filter(expertprofile=mine)))
-    # The consent state kept on the expert (a column, not the records' latest decisions).
-    return qs.consent_current()
+    if f.window:
+        qs = qs.filter(Q(monthly_cap__isnull=True) | Q(monthly_cap__gt=_count(_in_month(f).filter(expert=mine))))
+        qs = qs.exclude(Exists(_near(f).filter(expert=mine)))
+    return qs
 
 
 def hard_rules(f: RequestFacts, e: ExpertFacts) -> Iterator[Any]:
