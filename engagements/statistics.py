@@ -324,12 +324,13 @@ def _pct(part: int, whole: int) -> float | None:
 
 
 # --- Monthly figures (issue 10) -----------------------------------------------------------------
-# The counts and sums of whole closed months are read from `MonthlyFigures`, counted again from the
-# requests by the worker every few minutes: a closed month still changes (feedback, impact notes and
-# closing come weeks after the engagement), so they are as fresh as the last count, and the page
-# says when that was. The current month, and the partial months of a custom period, are counted
-# live. Figures that are not sums of months (people engaged, the busiest fifth, the median days)
-# are always counted live.
+# Whole closed months are read from `MonthlyFigures` (counts and sums), `MonthlyThemeFigures`
+# (participants per theme) and `MonthlyExpertEngagements` (each expert's engagements, for the people
+# engaged and the busiest fifth), all counted again from the requests by the worker every few
+# minutes: a closed month still changes (feedback, impact notes and closing come weeks after the
+# engagement), so they are as fresh as the last count, and the page says when that was. The current
+# month, and the partial months of a custom period, are counted live; so is the median days, which
+# no monthly sum gives.
 
 RECEIVED_FIGURES = ("received", "fulfilled", "declined", "cancelled", "confirmed")
 HELD_FIGURES = (
@@ -561,10 +562,10 @@ def _locked_count(now: dt.datetime, until: dt.datetime) -> MonthlyFiguresCount:
 
 
 def core_figures(period: Period, scope: Scope, until: dt.datetime | None = None) -> dict[str, Any]:
-    """The raw numbers for one period (no suppression; see `figures`). Counts and sums come from
-    the monthly figures for the whole months counted before `until` and from the requests for the
-    rest; the figures that do not add up over months (people, the busiest fifth, the median) are
-    counted from the requests for the whole period."""
+    """The raw numbers for one period (no suppression; see `figures`). For the whole months counted
+    before `until` they come from the monthly figures (each expert's months for the people engaged
+    and the busiest fifth), for the rest from the requests; the median days, which no monthly sum
+    gives, is counted from the requests for the whole period."""
     start, end = period.bounds()
     parts = split_period(start, end, until)
     requests = scope.requests()
