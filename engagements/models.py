@@ -1577,16 +1577,26 @@ class ExpenseClaim(models.Model):
         self.refresh_from_db()
 
 
-class MonthlyFigures(models.Model):
+class MonthlyRow(models.Model):
+    """Where and when a monthly row counts: one closed month (its first day), and the region,
+    sector and type of the requests counted, the dashboard's scope."""
+
+    month = models.DateField(_("month"))
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, related_name="+")
+    sector = models.CharField(_("sector"), max_length=32, blank=True)
+    type = models.CharField(_("type"), max_length=20, blank=True)
+
+    class Meta:
+        abstract = True
+        indexes = [models.Index(fields=["month"])]
+
+
+class MonthlyFigures(MonthlyRow):
     """The statistics that add up over months (counts and sums), for one closed month, region,
     sector, type and programme theme. Counted again from the requests by the worker every few
     minutes (`count_monthly_figures`); the dashboard reads them for whole counted months and counts
     the rest (the current month, and a custom period's partial months) live (issue 10)."""
 
-    month = models.DateField(_("month"))  # its first day
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, related_name="+")
-    sector = models.CharField(_("sector"), max_length=32, blank=True)
-    type = models.CharField(_("type"), max_length=20, blank=True)
     programme_theme = models.CharField(_("programme theme"), max_length=32, blank=True)
     # Requests received (submitted) in the month, by their status now.
     received = models.PositiveIntegerField(default=0)
@@ -1603,8 +1613,7 @@ class MonthlyFigures(models.Model):
     usefulness_sum = models.PositiveIntegerField(default=0)
     usefulness_n = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        indexes = [models.Index(fields=["month"])]
+    class Meta(MonthlyRow.Meta):
         verbose_name = _("monthly figures")
         verbose_name_plural = _("monthly figures")
 
@@ -1612,20 +1621,15 @@ class MonthlyFigures(models.Model):
         return f"{self.month:%Y-%m} {self.region_id} {self.sector} {self.type} {self.programme_theme}"
 
 
-class MonthlyThemeFigures(models.Model):
+class MonthlyThemeFigures(MonthlyRow):
     """Participants reached per request theme in one closed month, region, sector and type (a
     request with several themes counts under each), counted with the monthly figures."""
 
-    month = models.DateField(_("month"))
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, related_name="+")
-    sector = models.CharField(_("sector"), max_length=32, blank=True)
-    type = models.CharField(_("type"), max_length=20, blank=True)
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="+", verbose_name=_("theme"))
     reported = models.PositiveIntegerField(default=0)
     estimated = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        indexes = [models.Index(fields=["month"])]
+    class Meta(MonthlyRow.Meta):
         verbose_name = _("monthly participants per theme")
         verbose_name_plural = _("monthly participants per theme")
 
@@ -1633,16 +1637,12 @@ class MonthlyThemeFigures(models.Model):
         return f"{self.month:%Y-%m} {self.theme_id}: {self.reported} + {self.estimated}"
 
 
-class MonthlyExpertEngagements(models.Model):
+class MonthlyExpertEngagements(MonthlyRow):
     """One expert's attended engagements in one closed month, region, sector and type, with their
     own answers on being heard and respected: the figures that count people (young and parent
     experts engaged, the busiest fifth) need each expert's total over a period. Counted again from
     the engagements with the monthly figures, so it never holds more than they do (issue 10)."""
 
-    month = models.DateField(_("month"))
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, null=True, related_name="+")
-    sector = models.CharField(_("sector"), max_length=32, blank=True)
-    type = models.CharField(_("type"), max_length=20, blank=True)
     expert = models.ForeignKey(ExpertProfile, on_delete=models.CASCADE, related_name="+", verbose_name=_("expert"))
     kind = models.CharField(_("kind"), max_length=16)
     engagements = models.PositiveIntegerField(_("engagements"), default=0)
@@ -1651,8 +1651,7 @@ class MonthlyExpertEngagements(models.Model):
     respected_sum = models.PositiveIntegerField(default=0)
     respected_n = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        indexes = [models.Index(fields=["month"])]
+    class Meta(MonthlyRow.Meta):
         verbose_name = _("monthly engagements of an expert")
         verbose_name_plural = _("monthly engagements of experts")
 

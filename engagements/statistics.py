@@ -144,9 +144,9 @@ class Scope:
         qs = ExpertProfile.objects.all()
         return qs if self.regions is None else qs.filter(home_region__in=self.regions)
 
-    def monthly(self, model: Any = MonthlyFigures) -> QuerySet[Any]:
-        """The monthly figures (or `MonthlyExpertEngagements`) in the scope."""
-        qs: QuerySet[Any] = model.objects.all()
+    def monthly(self, model: Any, counted: tuple[dt.datetime, dt.datetime]) -> QuerySet[Any]:
+        """The rows of a monthly model (`MonthlyFigures`, …) in the scope, for the counted months."""
+        qs: QuerySet[Any] = model.objects.filter(month__gte=counted[0].date(), month__lt=counted[1].date())
         if self.regions is not None:
             qs = qs.filter(region__in=self.regions)
         if self.sector:
@@ -244,9 +244,10 @@ def _engaged_experts(
 ) -> dict[str, Any]:
     """The experts behind the attended engagements, in one query: young and parent experts engaged,
     engagements, the experts' average "heard" and "respected", and the engagements done by the busiest
-    fifth of the experts (rounded up). Per-expert counts are ranked with window functions in SQL, so
-    thousands of experts are not pulled into Python, and the same per-expert rows give every figure.
-    `attended` are the engagements counted live; `months`, each expert's counted months."""
+    fifth of the experts (rounded up). Each expert's total is summed in SQL over `attended` (the
+    engagements counted live) and `months` (each expert's counted months); only a histogram of
+    experts by kind and number of engagements comes back, so thousands of experts are not pulled
+    into Python."""
     columns = ("kind", "n", "heard_sum", "heard_n", "respected_sum", "respected_n")
     live = (
         attended.order_by()
@@ -364,11 +365,16 @@ def _held_aggregates() -> dict[str, Any]:
         "participants_estimated": Coalesce(
             Sum("audience_size", filter=Q(unit_feedback__isnull=True)), Value(0), output_field=IntegerField()
         ),
-        # The programme's own count: the unit's number, else the expected audience.
-        "programme_people": Coalesce(Sum(Coalesce("unit_feedback__participants", "audience_size", Value(0))), Value(0)),
+        "programme_people": Coalesce(Sum(_programme_participants()), Value(0)),
         "usefulness_sum": Coalesce(Sum("unit_feedback__usefulness"), Value(0)),
         "usefulness_n": Count("unit_feedback__usefulness"),
     }
+
+
+def _programme_participants() -> Coalesce:
+    """A held request's participants as the programme counts them: the unit's number, else the
+    expected audience."""
+    return Coalesce("unit_feedback__participants", "audience_size", Value(0))
 
 
 def month_start(moment: dt.datetime) -> dt.datetime:
@@ -412,7 +418,7 @@ def _monthly(
     keys = [*names, *(f"type:{t}" for t in RequestType.values)] if by_type else list(names)
     if counted is None:
         return dict.fromkeys(keys, 0)
-    months = scope.monthly().filter(month__gte=counted[0].date(), month__lt=counted[1].date())
+    months = scope.monthly(MonthlyFigures, counted)
     # Aliased apart from the field names: an aggregate named "held" would shadow the field.
     sums: dict[str, Any] = {f"sum:{name}": Coalesce(Sum(name), Value(0)) for name in names}
     if by_type:
@@ -516,11 +522,12 @@ def _expert_months(until: dt.datetime) -> list[MonthlyExpertEngagements]:
     ]
 
 
-def _theme_aggregates(prefix: str = "request__") -> dict[str, Any]:
+def _theme_aggregates() -> dict[str, Any]:
+    """Participants of the requests behind rows of `Request.themes.through`."""
     return {
-        "reported": Coalesce(Sum(f"{prefix}unit_feedback__participants"), Value(0)),
+        "reported": Coalesce(Sum("request__unit_feedback__participants"), Value(0)),
         "estimated": Coalesce(
-            Sum(f"{prefix}audience_size", filter=Q(**{f"{prefix}unit_feedback__isnull": True})),
+            Sum("request__audience_size", filter=Q(request__unit_feedback__isnull=True)),
             Value(0),
             output_field=IntegerField(),
         ),
@@ -587,11 +594,7 @@ def core_figures(period: Period, scope: Scope, until: dt.datetime | None = None)
         held_counts["usefulness_sum"] / held_counts["usefulness_n"] if held_counts["usefulness_n"] else None
     )
     attended = Assignment.objects.filter(status=Assignment.Status.ATTENDED, request__in=held_now.values("pk"))
-    months = None
-    if parts.counted is not None:
-        months = scope.monthly(MonthlyExpertEngagements).filter(
-            month__gte=parts.counted[0].date(), month__lt=parts.counted[1].date()
-        )
+    months = None if parts.counted is None else scope.monthly(MonthlyExpertEngagements, parts.counted)
     experts = _engaged_experts(attended, months)
     debriefs = Debrief.objects.filter(scope.q("assignment__request__"))
     debrief_counts = {
@@ -631,7 +634,6 @@ def core_figures(period: Period, scope: Scope, until: dt.datetime | None = None)
         **new_people,
         "held_live": held_now,
         "counted": parts.counted,
-        "monthly_used": parts.counted is not None,
     }
 
 
@@ -783,7 +785,7 @@ def dashboard(period: Period, scope: Scope, today: dt.date | None = None) -> Das
         estimate_used=bool(now_figures["participants_estimated"]),
         by_type_chart=[(row[0], row[1]) for row in by_type_rows],
         terms_chart=[(row[0], row[1]) for row in terms_rows],
-        counted_at=counted_at if now_figures["monthly_used"] or before["monthly_used"] else None,
+        counted_at=counted_at if now_figures["counted"] or before["counted"] else None,
         counted_through=until.date() - dt.timedelta(days=1) if until else None,
     )
 
@@ -801,7 +803,7 @@ def _participants_per_theme(
     )
     parts = [live]
     if counted is not None:
-        months = scope.monthly(MonthlyThemeFigures).filter(month__gte=counted[0].date(), month__lt=counted[1].date())
+        months = scope.monthly(MonthlyThemeFigures, counted)
         parts.append(
             months.values("theme_id")
             .annotate(r=Coalesce(Sum("reported"), Value(0)), e=Coalesce(Sum("estimated"), Value(0)))
@@ -836,7 +838,6 @@ def programme_report(scope: Scope, terms: list[Period], until: dt.datetime | Non
     first, last = terms[0].bounds()[0], terms[-1].bounds()[1]
     parts = split_period(first, last, until)
     held = scope.requests().filter(_within("ends_at", parts.live), status__in=HELD)
-    participants = Coalesce("unit_feedback__participants", "audience_size", Value(0))
     themes = [*ProgrammeTheme.values, ""]
     # Grouped by term and theme rather than one filtered aggregate per cell: each row is read once
     # (30 filtered sums per row made this the dashboard's slowest query at 100,000 requests).
@@ -844,7 +845,7 @@ def programme_report(scope: Scope, terms: list[Period], until: dt.datetime | Non
         held.annotate(term=_term_index(terms))
         .order_by()
         .values("term", "programme_theme")
-        .annotate(events=Count("pk"), people=Coalesce(Sum(participants), Value(0)))
+        .annotate(events=Count("pk"), people=Coalesce(Sum(_programme_participants()), Value(0)))
         .values_list("term", "programme_theme", "events", "people")
     )
     events = [0] * len(terms)
@@ -855,8 +856,7 @@ def programme_report(scope: Scope, terms: list[Period], until: dt.datetime | Non
     if parts.counted is not None:
         ends = [term.bounds()[1].date() for term in terms]
         months = (
-            scope.monthly()
-            .filter(month__gte=parts.counted[0].date(), month__lt=parts.counted[1].date())
+            scope.monthly(MonthlyFigures, parts.counted)
             .values("month", "programme_theme")
             .annotate(events=Sum("held"), people=Sum("programme_people"))
             .values_list("month", "programme_theme", "events", "people")

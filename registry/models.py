@@ -509,18 +509,18 @@ class AuditEvent(models.Model):
         text = gettext(self.detail)
         if not self.params:
             return text
-        language = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+        language = (get_language() or settings.LANGUAGE_CODE)[:2]
         values = {
             key: (value.get(language) or value.get("en") or "") if isinstance(value, dict) else value
             for key, value in self.params.items()
         }
-        try:
-            return text % values
-        except (KeyError, TypeError, ValueError):  # a translation that lost a value: the English one
+        # A translation that lost a value falls back to the English text, and that to the bare detail.
+        for template in (text, self.detail):
             try:
-                return self.detail % values
+                return template % values
             except (KeyError, TypeError, ValueError):
-                return self.detail
+                continue
+        return self.detail
 
     @staticmethod
     def in_languages(*labels: Any) -> dict[str, str]:
